@@ -12,3 +12,25 @@ export interface EmbeddingProvider {
   /** One vector for a query text. */
   embedQuery(text: string, options?: { signal?: AbortSignal }): Promise<Float32Array>;
 }
+
+/**
+ * A provider whose vector is a cheap, deterministic composition of an expensive,
+ * often-repeated "semantic" part and a per-text part (locus, alleles). The service
+ * caches the semantic part under {@link ComposableProvider.semanticKey}, so variants
+ * that share annotations share one cache entry even though their positions differ.
+ * Contract: `compose(embedSemantic([semanticKey(t)])[0], t)` equals `embedDocuments([t])[0]` bit for bit.
+ */
+export interface ComposableProvider extends EmbeddingProvider {
+  /** The cacheable part of a text (for a variant description: everything but locus and alleles). */
+  semanticKey(text: string): string;
+  /** Semantic components (not normalized), one per key, each `dimensions` long. */
+  embedSemantic(keys: readonly string[]): Float32Array[];
+  /** The final L2-normalized vector of `text`, from its semantic component (not modified). */
+  compose(semantic: Float32Array, text: string): Float32Array;
+}
+
+/** True when `p` implements {@link ComposableProvider}. */
+export function isComposable(p: EmbeddingProvider): p is ComposableProvider {
+  const c = p as Partial<ComposableProvider>;
+  return typeof c.semanticKey === "function" && typeof c.embedSemantic === "function" && typeof c.compose === "function";
+}
