@@ -1,0 +1,44 @@
+import { resolveSessionConfig, type SessionConfig } from "../config.js";
+import { VcfAgentError } from "../errors.js";
+
+/** Options every command that embeds accepts. */
+export interface ConfigFlags {
+  level?: string;
+  config?: string;
+  provider?: string;
+  model?: string;
+  baseUrl?: string;
+  db?: string;
+  table?: string;
+}
+
+/** Builds the session config: level defaults < config file < VCF_AGENT_* env < flags. */
+export async function sessionFromFlags(flags: ConfigFlags): Promise<SessionConfig> {
+  const overrides: Record<string, unknown> = {};
+  const memory: Record<string, unknown> = {};
+  if (flags.level !== undefined) memory.optimizationLevel = flags.level;
+  if (Object.keys(memory).length > 0) overrides.memoryOptimization = memory;
+  const embedding: Record<string, unknown> = {};
+  if (flags.provider !== undefined) embedding.provider = flags.provider;
+  if (flags.model !== undefined) embedding.model = flags.model;
+  if (flags.baseUrl !== undefined) embedding.baseUrl = flags.baseUrl;
+  if (Object.keys(embedding).length > 0) overrides.embedding = embedding;
+  const store: Record<string, unknown> = {};
+  if (flags.db !== undefined) store.uri = flags.db;
+  if (flags.table !== undefined) store.table = flags.table;
+  if (Object.keys(store).length > 0) overrides.store = store;
+  try {
+    return await resolveSessionConfig({ ...(flags.config === undefined ? {} : { file: flags.config }), env: process.env, overrides });
+  } catch (err) {
+    if (err instanceof VcfAgentError) throw err;
+    throw new VcfAgentError(`cannot load configuration: ${(err as Error).message}`, "CONFIG", { cause: err });
+  }
+}
+
+/** Parses a positive integer flag, naming the flag when it is not one. */
+export function intFlag(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new VcfAgentError(`option ${name}: expected a positive integer, got '${value}'`, "USAGE");
+  return n;
+}

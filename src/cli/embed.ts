@@ -1,0 +1,46 @@
+import type { Command } from "commander";
+import { VariantEmbeddingService } from "../embedding/service.js";
+import { action, intFlag, write } from "./_run.js";
+import { sessionFromFlags, type ConfigFlags } from "./_config.js";
+
+interface EmbedFlags extends ConfigFlags {
+  show: string;
+  json?: boolean;
+}
+
+/** `vcf-agent embed "<text>"`: the vector of one text, its width and first values. */
+export function registerEmbed(program: Command): void {
+  program
+    .command("embed")
+    .description("embed one text and print its width and first values")
+    .argument("<text>", "text to embed, e.g. a variant description or a query")
+    .option("--level <level>", "optimization level: basic, standard or aggressive")
+    .option("--config <file>", "configuration file (JSON or YAML)")
+    .option("--provider <name>", "embedding provider: local, openai or ollama")
+    .option("--model <model>", "provider model")
+    .option("--base-url <url>", "provider base URL")
+    .option("--show <n>", "how many leading values to print", "8")
+    .option("--json", "print the whole vector as JSON")
+    .action(
+      action(async (text: string, flags: EmbedFlags) => {
+        const show = intFlag("--show", flags.show, 8);
+        const service = new VariantEmbeddingService(await sessionFromFlags(flags));
+        try {
+          const v = await service.embed(text);
+          if (flags.json) {
+            await write(JSON.stringify({ provider: service.provider.id, dimensions: v.length, vector: Array.from(v) }) + "\n");
+            return;
+          }
+          const dr = service.getOptimizationStats().dimensionReductionStats;
+          await write(`provider: ${service.provider.id}\n`);
+          await write(`dimensions: ${v.length}${dr.isTrained ? "" : dr.reason ? ` (full width: ${dr.reason})` : ""}\n`);
+          let norm = 0;
+          for (let i = 0; i < v.length; i++) norm += (v[i] as number) ** 2;
+          await write(`norm: ${Math.sqrt(norm).toFixed(6)}\n`);
+          await write(`values: [${Array.from(v.subarray(0, show), (x) => x.toFixed(6)).join(", ")}${v.length > show ? ", …" : ""}]\n`);
+        } finally {
+          service.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+import { buildProgram } from "./program.js";
+import { reportError } from "./_run.js";
+
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+});
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((err: unknown) => {
+    process.exitCode = reportError(err);
+  });

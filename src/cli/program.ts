@@ -1,0 +1,20 @@
+import { readFileSync } from "node:fs";
+import { Command } from "commander";
+import { registerDemo } from "./demo.js";
+import { registerDescribe } from "./describe.js";
+import { registerEmbed } from "./embed.js";
+
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+
+/** Builds the `vcf-agent` command line (separate from main.ts so its help text can be tested). */
+export function buildProgram(): Command {
+  const program = new Command("vcf-agent")
+    .description("Stream VCF files, describe and embed variants in bounded memory, and report what every optimization saves.")
+    .version(pkg.version)
+    .showHelpAfterError("(run vcf-agent --help for usage)")
+    .configureOutput({ outputError: (s, w) => w(s.startsWith("error: ") ? `vcf-agent: ${s.slice(7)}` : s) });
+  registerDescribe(program);
+  registerEmbed(program);
+  registerDemo(program);
+  return program;
+}

@@ -1,0 +1,351 @@
+import { performance } from "node:perf_hooks";
+import { SessionConfig } from "../config.js";
+import { MemoryMonitor, type CleanupResult, type MemorySnapshot } from "../memory/monitor.js";
+import { createCache, type EmbeddingCache } from "./cache.js";
+import { isComposable, type EmbeddingProvider } from "./provider.js";
+import { IdentityStage, type DimensionReductionStats, type OutputStage } from "./stage.js";
+import { createProvider } from "./providers.js";
+
+/** Cache figures in the seed's shape (camelCase), all measured from the live cache. */
+export interface CacheStatsSummary {
+  strategy: string;
+  entries: number;
+  memoryUsageMb: number;
+  maxSizeMb: number;
+  maxEntries: number;
+  utilizationPercent: number;
+  evictions: number;
+  evictionsByReason: Record<string, number>;
+  hits: number;
+  misses: number;
+  /** What a cache entry holds: the provider's semantic part, or whole vectors. */
+  keyedBy: "semantic" | "text";
+}
+
+/** How embeddings were produced so far. */
+export interface GenerationStats {
+  providerId: string;
+  textsEmbedded: number;
+  batches: number;
+  providerCalls: number;
+  providerTexts: number;
+  providerSeconds: number;
+  totalSeconds: number;
+  textsPerSecond: number;
+  averageProviderBatchSize: number;
+  /** Texts answered from the cache or from a duplicate within the same batch. */
+  textsReused: number;
+}
+
+/** Result of {@link VariantEmbeddingService.getOptimizationStats}. */
+export interface OptimizationStats {
+  optimizationLevel: string;
+  embeddingDimensions: number;
+  /** Percent of cache lookups that hit (0–100). */
+  cacheHitRate: number;
+  cacheStats: CacheStatsSummary;
+  dimensionReductionStats: DimensionReductionStats;
+  generationStats: GenerationStats;
+  memoryStats: MemorySnapshot & { peakRssMb: number; cleanups: number; cacheMbFreed: number; rssMbFreed: number; thresholdMb: number; enabled: boolean };
+}
+
+/** Result of {@link VariantEmbeddingService.getOptimizationStatus}: which optimizations are on and working. */
+export interface OptimizationStatus {
+  optimizationLevel: string;
+  memoryManagement: { enabled: boolean; thresholdMb: number; overThreshold: boolean };
+  dimensionReduction: { enabled: boolean; active: boolean; reduction: string; reason?: string };
+  caching: { strategy: string; enabled: true; hitRate: number };
+  streaming: { batchSize: number };
+  provider: string;
+}
+
+/** Options for {@link VariantEmbeddingService}. Dependencies are injectable for tests and for the store. */
+export interface ServiceDependencies {
+  provider?: EmbeddingProvider;
+  /** Output stage (PCA). Defaults to a stage chosen from the config. */
+  stage?: OutputStage;
+  monitor?: MemoryMonitor;
+}
+
+const MB = 1024 * 1024;
+const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/**
+ * Embeds variant descriptions with a provider, a bounded cache and an output stage
+ * (PCA), in streaming batches, and reports what each optimization measurably did.
+ *
+ * @example
+ * const service = new VariantEmbeddingService(new SessionConfig());
+ * for await (const vectors of service.embedBatches(descriptions)) store(vectors);
+ * console.log(service.getOptimizationStats().cacheHitRate);
+ */
+export class VariantEmbeddingService {
+  readonly config: SessionConfig;
+  readonly provider: EmbeddingProvider;
+  readonly cache: EmbeddingCache;
+  readonly monitor: MemoryMonitor;
+  private stage: OutputStage;
+  private readonly composable: boolean;
+  private readonly gen = {
+    texts: 0,
+    batches: 0,
+    providerCalls: 0,
+    providerTexts: 0,
+    providerSeconds: 0,
+    totalSeconds: 0,
+    reused: 0,
+  };
+  private emittedWidth: number | null = null;
+
+  constructor(config: SessionConfig = new SessionConfig(), deps: ServiceDependencies = {}) {
+    this.config = config;
+    const mem = config.memoryOptimization;
+    this.provider = deps.provider ?? createProvider(config.embedding, mem);
+    this.composable = isComposable(this.provider);
+    this.cache = createCache({
+      strategy: mem.cachingStrategy,
+      maxBytes: Math.floor(mem.cacheMaxSizeMb * MB),
+      maxEntries: mem.cacheMaxEntries,
+    });
+    this.monitor =
+      deps.monitor ??
+      new MemoryMonitor({
+        enabled: mem.memoryManagementEnabled,
+        thresholdMb: mem.memoryCleanupThresholdMb,
+        intervalMs: mem.memoryMonitorIntervalMs,
+      });
+    // Under memory pressure the cache gives back half of what it holds, oldest first.
+    this.monitor.onCleanup(() => this.cache.trim(0.5));
+    this.stage = deps.stage ?? this.defaultStage();
+  }
+
+  /** Width of the vectors this service hands out now (the reduced width once PCA is trained). */
+  get embeddingDimensions(): number {
+    return this.emittedWidth ?? this.stage.outputDimensions;
+  }
+
+  /** The output stage (PCA reducer or identity); the store persists its model. */
+  get outputStage(): OutputStage {
+    return this.stage;
+  }
+
+  /**
+   * Replaces the output stage (e.g. with a PCA model loaded from a table) before any
+   * vector has been handed out; afterwards the width is fixed and this throws.
+   */
+  setOutputStage(stage: OutputStage): void {
+    if (this.emittedWidth !== null && stage.outputDimensions !== this.emittedWidth) {
+      throw new Error(`cannot change the output width from ${this.emittedWidth} to ${stage.outputDimensions} after vectors were handed out`);
+    }
+    this.stage = stage;
+  }
+
+  /**
+   * Embeds one text as a query: cached like any text, and mapped to the width of the
+   * vectors already handed out (so it can be compared with them).
+   */
+  async embed(text: string, options: { signal?: AbortSignal } = {}): Promise<Float32Array> {
+    const [v] = await this.embedRaw([text], options);
+    return this.stage.transformQuery(v as Float32Array);
+  }
+
+  /**
+   * Streams vectors for `texts`, in input order, in batches of `streamingBatchSize`.
+   * Each batch makes at most one provider call (for its cache misses). With PCA on,
+   * the first batches are held until the model is fitted, then released reduced.
+   */
+  async *embedBatches(
+    texts: Iterable<string> | AsyncIterable<string>,
+    options: { signal?: AbortSignal; batchSize?: number } = {},
+  ): AsyncGenerator<Float32Array[]> {
+    const size = options.batchSize ?? this.config.memoryOptimization.streamingBatchSize;
+    let batch: string[] = [];
+    for await (const t of texts) {
+      batch.push(t);
+      if (batch.length >= size) {
+        for (const out of await this.stage.push(await this.embedRaw(batch, options))) yield this.mark(out);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) for (const out of await this.stage.push(await this.embedRaw(batch, options))) yield this.mark(out);
+    for (const out of await this.stage.finish()) yield this.mark(out);
+  }
+
+  /**
+   * One batch through the stage, for pipelines that carry their own records alongside
+   * texts: returns the batches ready to leave (possibly none while PCA trains). Call
+   * {@link VariantEmbeddingService.flush} at the end of input.
+   */
+  async pushBatch(texts: readonly string[], options: { signal?: AbortSignal } = {}): Promise<Float32Array[][]> {
+    return (await this.stage.push(await this.embedRaw(texts, options))).map((b) => this.mark(b));
+  }
+
+  /** Releases what the output stage still holds (end of input). */
+  async flush(): Promise<Float32Array[][]> {
+    return (await this.stage.finish()).map((b) => this.mark(b));
+  }
+
+  /**
+   * Full-width vectors for `texts` (before the output stage): cache first, then one
+   * provider call for the distinct misses.
+   */
+  async embedRaw(texts: readonly string[], options: { signal?: AbortSignal } = {}): Promise<Float32Array[]> {
+    const t0 = performance.now();
+    const out = new Array<Float32Array>(texts.length);
+    // For a composable provider the cache holds the semantic part, keyed without the locus.
+    const parts = this.composable ? texts.map((t) => this.semanticKeyOf(t)) : texts;
+    const prefix = this.provider.id + "\u0000";
+    // Distinct misses, each with the positions that need it.
+    const missing = new Map<string, number[]>();
+    for (let i = 0; i < texts.length; i++) {
+      const key = prefix + (parts[i] as string);
+      const pending = missing.get(key);
+      if (pending) {
+        pending.push(i);
+        this.gen.reused++;
+        continue;
+      }
+      const hit = this.cache.get(key);
+      if (hit) {
+        out[i] = this.composable ? this.composeAt(hit, texts[i] as string) : hit;
+        this.gen.reused++;
+      } else missing.set(key, [i]);
+    }
+    if (missing.size > 0) {
+      const firstIdx = [...missing.values()].map((p) => p[0] as number);
+      const p0 = performance.now();
+      const vectors = this.composable
+        ? (this.provider as unknown as { embedSemantic(k: readonly string[]): Float32Array[] }).embedSemantic(
+            firstIdx.map((i) => parts[i] as string),
+          )
+        : await this.provider.embedDocuments(
+            firstIdx.map((i) => texts[i] as string),
+            options,
+          );
+      this.gen.providerSeconds += (performance.now() - p0) / 1000;
+      this.gen.providerCalls++;
+      this.gen.providerTexts += firstIdx.length;
+      let j = 0;
+      for (const [key, positions] of missing) {
+        const v = vectors[j++] as Float32Array;
+        this.cache.set(key, v);
+        for (const i of positions) out[i] = this.composable ? this.composeAt(v, texts[i] as string) : v;
+      }
+    }
+    this.gen.texts += texts.length;
+    this.gen.batches++;
+    this.gen.totalSeconds += (performance.now() - t0) / 1000;
+    if (this.config.memoryOptimization.memoryManagementEnabled) await this.monitor.check();
+    return out;
+  }
+
+  /** The seed's statistics, every figure measured from the live service. */
+  getOptimizationStats(): OptimizationStats {
+    const c = this.cache.stats();
+    const lookups = c.hits + c.misses;
+    const mem = this.monitor.stats();
+    const ev = c.evictions as unknown as Record<string, number>;
+    const g = this.gen;
+    return {
+      optimizationLevel: this.config.memoryOptimization.optimizationLevel,
+      embeddingDimensions: this.embeddingDimensions,
+      cacheHitRate: lookups === 0 ? 0 : round((100 * c.hits) / lookups, 2),
+      cacheStats: {
+        strategy: c.strategy,
+        entries: c.entries,
+        memoryUsageMb: round(c.bytes / MB),
+        maxSizeMb: round(c.maxBytes / MB),
+        maxEntries: c.maxEntries,
+        utilizationPercent: c.maxBytes === 0 ? 0 : round((100 * c.bytes) / c.maxBytes, 2),
+        evictions: Object.values(ev).reduce((a, b) => a + b, 0),
+        evictionsByReason: { ...ev },
+        hits: c.hits,
+        misses: c.misses,
+        keyedBy: this.composable ? "semantic" : "text",
+      },
+      dimensionReductionStats: this.stage.stats(),
+      generationStats: {
+        providerId: this.provider.id,
+        textsEmbedded: g.texts,
+        batches: g.batches,
+        providerCalls: g.providerCalls,
+        providerTexts: g.providerTexts,
+        providerSeconds: round(g.providerSeconds, 4),
+        totalSeconds: round(g.totalSeconds, 4),
+        textsPerSecond: g.totalSeconds > 0 ? Math.round(g.texts / g.totalSeconds) : 0,
+        averageProviderBatchSize: g.providerCalls > 0 ? round(g.providerTexts / g.providerCalls, 2) : 0,
+        textsReused: g.reused,
+      },
+      memoryStats: mem,
+    };
+  }
+
+  /** Which optimizations are on, and whether each is doing its job right now. */
+  getOptimizationStatus(): OptimizationStatus {
+    const mem = this.config.memoryOptimization;
+    const dr = this.stage.stats();
+    const snap = this.monitor.sample();
+    const stats = this.getOptimizationStats();
+    return {
+      optimizationLevel: mem.optimizationLevel,
+      memoryManagement: {
+        enabled: mem.memoryManagementEnabled,
+        thresholdMb: mem.memoryCleanupThresholdMb,
+        overThreshold: snap.rssMb > mem.memoryCleanupThresholdMb,
+      },
+      dimensionReduction: {
+        enabled: mem.dimensionReductionEnabled,
+        active: dr.isTrained || dr.reduction === "native",
+        reduction: dr.reduction,
+        ...(dr.reason === undefined ? {} : { reason: dr.reason }),
+      },
+      caching: { strategy: mem.cachingStrategy, enabled: true, hitRate: stats.cacheHitRate },
+      streaming: { batchSize: mem.streamingBatchSize },
+      provider: this.provider.id,
+    };
+  }
+
+  /** Trims the cache and collects garbage when possible; returns what was freed. */
+  cleanupMemory(): Promise<CleanupResult> {
+    return this.monitor.cleanup("manual");
+  }
+
+  /** Empties the cache and zeroes its counters' view of entries (hits/misses are kept). */
+  resetCache(): void {
+    this.cache.clear();
+  }
+
+  /** Stops background sampling. */
+  close(): void {
+    this.monitor.stop();
+  }
+
+  private defaultStage(): OutputStage {
+    const mem = this.config.memoryOptimization;
+    const dims = this.provider.dimensions;
+    if (!mem.dimensionReductionEnabled) return new IdentityStage(dims, "dimension reduction disabled");
+    if (mem.targetDimensions >= dims) {
+      return new IdentityStage(dims, `target ${mem.targetDimensions} ≥ provider width ${dims}`);
+    }
+    return new IdentityStage(dims, "PCA reducer not configured", "none", mem.trainingSamples);
+  }
+
+  private semanticKeyOf(text: string): string {
+    return (this.provider as unknown as { semanticKey(t: string): string }).semanticKey(text);
+  }
+
+  private composeAt(semantic: Float32Array, text: string): Float32Array {
+    return (this.provider as unknown as { compose(s: Float32Array, t: string): Float32Array }).compose(semantic, text);
+  }
+
+  private mark(batch: Float32Array[]): Float32Array[] {
+    const first = batch[0];
+    if (first) {
+      if (this.emittedWidth === null) this.emittedWidth = first.length;
+      else if (first.length !== this.emittedWidth) {
+        throw new Error(`internal: output width changed from ${this.emittedWidth} to ${first.length}`);
+      }
+    }
+    return batch;
+  }
+}
