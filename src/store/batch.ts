@@ -1,0 +1,201 @@
+/**
+ * Columnar {@link VariantRows} → one Arrow RecordBatch, built straight from the typed
+ * arrays (the vector column wraps the caller's Float32Array; no per-row number arrays).
+ */
+import {
+  Float32,
+  Float64,
+  Int64,
+  RecordBatch,
+  Struct,
+  Table,
+  TimeUnit,
+  Timestamp,
+  Utf8,
+  makeData,
+  type Data,
+} from "apache-arrow";
+import { VcfAgentError } from "../errors.js";
+import { variantSchema, vectorType, type VariantRows } from "./schema.js";
+
+/** A validated batch ready to write, after dropping repeated ids within the batch. */
+export interface PreparedBatch {
+  readonly table: Table;
+  /** Rows in `table`. */
+  readonly rows: number;
+  /** Rows dropped because their variant_id appeared earlier in the same batch. */
+  readonly duplicatesInBatch: number;
+}
+
+/**
+ * Checks every column of `rows` (lengths, integer POS, finite vectors) and builds the
+ * Arrow table to write. A variant_id repeated inside the batch keeps its first row,
+ * so one write never stores an id twice.
+ * @throws VcfAgentError code "STORE" naming the column and row that is wrong.
+ */
+export function prepareBatch(rows: VariantRows, where: string): PreparedBatch {
+  const n = rows.variantId.length;
+  const dims = rows.dims;
+  if (!Number.isInteger(dims) || dims < 1) fail(where, `dims must be a positive integer, got ${String(dims)}`);
+  checkLength(where, "chrom", rows.chrom.length, n);
+  checkLength(where, "pos", rows.pos.length, n);
+  checkLength(where, "ref", rows.ref.length, n);
+  checkLength(where, "alt", rows.alt.length, n);
+  checkLength(where, "id", rows.id.length, n);
+  checkLength(where, "filter", rows.filter.length, n);
+  checkLength(where, "description", rows.description.length, n);
+  for (const [name, col] of [
+    ["qual", rows.qual],
+    ["gene", rows.gene],
+    ["consequence", rows.consequence],
+    ["clinicalSignificance", rows.clinicalSignificance],
+    ["condition", rows.condition],
+    ["af", rows.af],
+  ] as const) {
+    if (col !== undefined) checkLength(where, name, col.length, n);
+  }
+  if (typeof rows.source !== "string") checkLength(where, "source", rows.source.length, n);
+  if (rows.vectors.length !== n * dims) {
+    fail(where, `vectors holds ${rows.vectors.length} floats; ${n} rows × ${dims} dims needs ${n * dims}`);
+  }
+
+  const keep = firstOccurrences(rows.variantId);
+  const m = keep === null ? n : keep.length;
+  const pick = <T>(col: readonly T[]): T[] => (keep === null ? [...col] : Array.from(keep, (i) => col[i] as T));
+
+  const pos = new BigInt64Array(m);
+  for (let j = 0; j < m; j++) {
+    const i = keep === null ? j : (keep[j] as number);
+    const p = rows.pos[i] as number;
+    if (!Number.isSafeInteger(p) || p < 0) fail(where, `pos of row ${i} (${rows.variantId[i]}) is ${p}, not a non-negative integer`);
+    pos[j] = BigInt(p);
+  }
+
+  const vectors = keep === null ? rows.vectors : gatherRows(rows.vectors, dims, keep);
+  for (let k = 0; k < vectors.length; k++) {
+    if (!Number.isFinite(vectors[k] as number)) {
+      const row = Math.floor(k / dims);
+      const i = keep === null ? row : (keep[row] as number);
+      fail(where, `vector of row ${i} (${rows.variantId[i]}) has a non-finite value at component ${k % dims}`);
+    }
+  }
+
+  const source = typeof rows.source === "string" ? new Array<string>(m).fill(rows.source) : pick(rows.source);
+  const ingested = new BigInt64Array(m).fill(BigInt((rows.ingestedAt ?? new Date()).getTime()));
+  const nulls = new Array<string | null>(m).fill(null);
+  const optionalText = (col: readonly (string | null)[] | undefined) => (col === undefined ? nulls : pick(col));
+  const optionalNumber = (col: Float64Array | undefined) =>
+    col === undefined ? new Float64Array(m).fill(Number.NaN) : keep === null ? col : Float64Array.from(keep, (i) => col[i] as number);
+
+  const schema = variantSchema(dims);
+  // Order must match METADATA_COLUMNS, then the vector column.
+  const children: Data[] = [
+    utf8(pick(rows.variantId)),
+    utf8(pick(rows.chrom)),
+    makeData({ type: new Int64(), length: m, data: pos }),
+    utf8(pick(rows.ref)),
+    utf8(pick(rows.alt)),
+    utf8(pick(rows.id)),
+    nullableFloat64(optionalNumber(rows.qual)),
+    utf8(pick(rows.filter)),
+    utf8(optionalText(rows.gene)),
+    utf8(optionalText(rows.consequence)),
+    utf8(optionalText(rows.clinicalSignificance)),
+    utf8(optionalText(rows.condition)),
+    nullableFloat64(optionalNumber(rows.af)),
+    utf8(pick(rows.description)),
+    utf8(source),
+    makeData({ type: new Timestamp(TimeUnit.MILLISECOND, "UTC"), length: m, data: ingested }),
+    makeData({
+      type: vectorType(dims),
+      length: m,
+      nullCount: 0,
+      child: makeData({ type: new Float32(), length: m * dims, data: vectors }),
+    }),
+  ];
+  for (const [k, field] of schema.fields.entries()) {
+    const child = children[k];
+    if (!field.nullable && child !== undefined && child.nullCount > 0) {
+      fail(where, `column ${field.name} has ${child.nullCount} missing value(s) but may not be null`);
+    }
+  }
+  const data = makeData({ type: new Struct(schema.fields), length: m, nullCount: 0, children });
+  return { table: new Table([new RecordBatch(schema, data)]), rows: m, duplicatesInBatch: n - m };
+}
+
+/** Indices of the first row of each distinct id, or null when all ids are distinct (the usual case). */
+function firstOccurrences(ids: readonly string[]): Uint32Array | null {
+  const seen = new Set<string>();
+  let dup = false;
+  for (const id of ids) {
+    if (seen.has(id)) {
+      dup = true;
+      break;
+    }
+    seen.add(id);
+  }
+  if (!dup) return null;
+  seen.clear();
+  const keep: number[] = [];
+  for (const [i, id] of ids.entries()) {
+    if (!seen.has(id)) {
+      seen.add(id);
+      keep.push(i);
+    }
+  }
+  return Uint32Array.from(keep);
+}
+
+function gatherRows(vectors: Float32Array, dims: number, keep: Uint32Array): Float32Array {
+  const out = new Float32Array(keep.length * dims);
+  for (let j = 0; j < keep.length; j++) {
+    const i = keep[j] as number;
+    out.set(vectors.subarray(i * dims, (i + 1) * dims), j * dims);
+  }
+  return out;
+}
+
+/** Utf8 column built in one pass: offsets + one byte buffer + validity bitmap for nulls. */
+function utf8(values: readonly (string | null)[]): Data<Utf8> {
+  const n = values.length;
+  const offsets = new Int32Array(n + 1);
+  let bytes = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v != null) bytes += Buffer.byteLength(v, "utf8");
+    offsets[i + 1] = bytes;
+  }
+  const buf = Buffer.allocUnsafe(bytes);
+  const bitmap = new Uint8Array(Math.ceil(n / 8));
+  let nullCount = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v == null) {
+      nullCount++;
+      continue;
+    }
+    bitmap[i >> 3] = (bitmap[i >> 3] as number) | (1 << (i & 7));
+    buf.write(v, offsets[i] as number, "utf8");
+  }
+  const data = new Uint8Array(buf.buffer, buf.byteOffset, bytes);
+  return makeData({ type: new Utf8(), length: n, valueOffsets: offsets, data, nullBitmap: nullCount > 0 ? bitmap : undefined, nullCount });
+}
+
+/** Float64 column whose NaN entries become nulls (the validity bitmap is built here). */
+function nullableFloat64(values: Float64Array): Data<Float64> {
+  const bitmap = new Uint8Array(Math.ceil(values.length / 8));
+  let nullCount = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isNaN(values[i] as number)) nullCount++;
+    else bitmap[i >> 3] = (bitmap[i >> 3] as number) | (1 << (i & 7));
+  }
+  return makeData({ type: new Float64(), length: values.length, data: values, nullBitmap: nullCount > 0 ? bitmap : undefined, nullCount });
+}
+
+function checkLength(where: string, column: string, actual: number, expected: number): void {
+  if (actual !== expected) fail(where, `column ${column} has ${actual} values; variantId has ${expected}`);
+}
+
+function fail(where: string, reason: string): never {
+  throw new VcfAgentError(`${where}: ${reason}`, "STORE");
+}

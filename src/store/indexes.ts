@@ -1,0 +1,111 @@
+/**
+ * Index choices for a variant table: which scalar index each filter column gets, and
+ * the default shape of the ANN index (partitions, sub-vectors) for a table's size and width.
+ */
+import { Index } from "@lancedb/lancedb";
+import { VcfAgentError } from "../errors.js";
+
+/** ANN index kinds offered. All use cosine distance (stored vectors are unit length). */
+export type VectorIndexType = "ivf_pq" | "ivf_rq" | "hnsw_sq";
+
+/** The vector index kinds, for option validation and help text. */
+export const VECTOR_INDEX_TYPES: readonly VectorIndexType[] = ["ivf_pq", "ivf_rq", "hnsw_sq"];
+
+/**
+ * Scalar indexes made by `createScalarIndexes`. BTREE for high-cardinality columns
+ * (ids, positions, genes); BITMAP for the few-valued ones (chromosome, significance,
+ * consequence), where a bitmap per value is small and answers `=`/`IN` without a scan.
+ */
+export const SCALAR_INDEXES: readonly { column: string; kind: "btree" | "bitmap" }[] = [
+  { column: "variant_id", kind: "btree" },
+  { column: "pos", kind: "btree" },
+  { column: "gene", kind: "btree" },
+  { column: "chrom", kind: "bitmap" },
+  { column: "clinical_significance", kind: "bitmap" },
+  { column: "consequence", kind: "bitmap" },
+];
+
+/** Progress of an index build. LanceDB 0.37 reports no fraction done, so this is a heartbeat with elapsed time. */
+export interface IndexProgress {
+  readonly index: string;
+  readonly phase: "building" | "done";
+  readonly elapsedSeconds: number;
+  /** Rows the index is built over. */
+  readonly rows: number;
+}
+
+/** Options of `createVectorIndex`. Unset sizes are chosen by {@link chooseVectorIndexShape}. */
+export interface VectorIndexOptions {
+  /** Default `ivf_pq`. */
+  readonly type?: VectorIndexType;
+  /** IVF partitions; default ≈ √rows. */
+  readonly numPartitions?: number;
+  /** PQ sub-vectors (ivf_pq only); must divide the width; default width/8 (8 floats → 1 byte each). */
+  readonly numSubVectors?: number;
+  /** Replace an existing vector index (default true). */
+  readonly replace?: boolean;
+  /** Called about once a second while the index builds, and once when it is done. */
+  readonly onProgress?: (progress: IndexProgress) => void;
+}
+
+/** The resolved shape of a vector index. */
+export interface VectorIndexShape {
+  readonly type: VectorIndexType;
+  readonly numPartitions: number;
+  /** ivf_pq only. */
+  readonly numSubVectors?: number;
+  /** Bytes of compressed code per vector (excluding row ids and graph links). */
+  readonly codeBytesPerVector: number;
+}
+
+/** PQ codebooks have 256 centroids per sub-vector, so training needs at least that many rows. */
+export const MIN_ROWS_FOR_PQ = 256;
+
+/**
+ * Default index shape for `rows` vectors of width `dims`: √rows partitions (clamped so each
+ * partition averages ≥ 1 training row), and for IVF_PQ sub-vectors of 8 floats each (SIMD
+ * friendly in Lance) giving dims/8 code bytes — 192 for 1536-d, 96 for 768-d; wider vectors
+ * get longer sub-vectors so the code stays within 200 bytes.
+ * @throws VcfAgentError code "USAGE" for sizes that cannot work (sub-vectors not dividing dims).
+ */
+export function chooseVectorIndexShape(rows: number, dims: number, options: VectorIndexOptions = {}): VectorIndexShape {
+  const type = options.type ?? "ivf_pq";
+  if (!VECTOR_INDEX_TYPES.includes(type)) {
+    throw new VcfAgentError(`vector index type ${JSON.stringify(type)} is not one of ${VECTOR_INDEX_TYPES.join(", ")}`, "USAGE");
+  }
+  const numPartitions = options.numPartitions ?? Math.max(1, Math.min(Math.round(Math.sqrt(rows)), rows));
+  if (!Number.isInteger(numPartitions) || numPartitions < 1) {
+    throw new VcfAgentError(`numPartitions must be a positive integer, got ${numPartitions}`, "USAGE");
+  }
+  if (type === "ivf_rq") return { type, numPartitions, codeBytesPerVector: Math.ceil(dims / 8) };
+  if (type === "hnsw_sq") return { type, numPartitions, codeBytesPerVector: dims };
+  const numSubVectors = options.numSubVectors ?? defaultSubVectors(dims);
+  if (!Number.isInteger(numSubVectors) || numSubVectors < 1 || dims % numSubVectors !== 0) {
+    throw new VcfAgentError(`numSubVectors must be a positive divisor of the vector width ${dims}, got ${numSubVectors}`, "USAGE");
+  }
+  return { type, numPartitions, numSubVectors, codeBytesPerVector: numSubVectors };
+}
+
+function defaultSubVectors(dims: number): number {
+  for (const subLength of [8, 16, 32, 64, 4, 2]) {
+    if (dims % subLength === 0 && dims / subLength <= 200) return dims / subLength;
+  }
+  return 1;
+}
+
+/** The LanceDB index config for a resolved shape (cosine distance throughout). */
+export function vectorIndexConfig(shape: VectorIndexShape): Index {
+  switch (shape.type) {
+    case "ivf_pq":
+      return Index.ivfPq({ distanceType: "cosine", numPartitions: shape.numPartitions, numSubVectors: shape.numSubVectors });
+    case "ivf_rq":
+      return Index.ivfRq({ distanceType: "cosine", numPartitions: shape.numPartitions });
+    case "hnsw_sq":
+      return Index.hnswSq({ distanceType: "cosine", numPartitions: shape.numPartitions });
+  }
+}
+
+/** The LanceDB config for one scalar index kind. */
+export function scalarIndexConfig(kind: "btree" | "bitmap"): Index {
+  return kind === "btree" ? Index.btree() : Index.bitmap();
+}
