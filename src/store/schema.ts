@@ -8,9 +8,11 @@ import {
   Float32,
   Float64,
   Int64,
+  Precision,
   Schema,
   TimeUnit,
   Timestamp,
+  Type,
   Utf8,
   type DataType,
 } from "apache-arrow";
@@ -91,11 +93,14 @@ export function readVectorWidth(schema: Schema): { dims: number } | { problem: s
   const missing = [...METADATA_COLUMNS, VECTOR_COLUMN].filter((c) => !names.has(c));
   if (missing.length > 0) return { problem: `missing column(s) ${missing.join(", ")}` };
   const vector = schema.fields.find((f) => f.name === VECTOR_COLUMN);
-  const type = vector?.type as unknown;
-  if (!(type instanceof FixedSizeList) || !(type.children[0]?.type instanceof Float32)) {
+  // Compare type ids, not classes: LanceDB loads apache-arrow through CommonJS, so its
+  // schema objects come from a different module instance than ours.
+  const type = vector?.type as DataType | undefined;
+  const item = type?.children?.[0]?.type as DataType | undefined;
+  if (type?.typeId !== Type.FixedSizeList || item?.typeId !== Type.Float || (item as Float32).precision !== Precision.SINGLE) {
     return { problem: `column ${VECTOR_COLUMN} is ${String(vector?.type)}, not FixedSizeList<Float32>` };
   }
-  return { dims: type.listSize };
+  return { dims: (type as FixedSizeList).listSize };
 }
 
 /**

@@ -1,0 +1,103 @@
+/** Deterministic rows and vectors for the store tests (a store test: no embedder involved). */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import type { VariantRows } from "../src/store/index.js";
+
+/** One test variant; omitted annotations are null. */
+export interface TestVariant {
+  chrom?: string;
+  pos: number;
+  ref?: string;
+  alt?: string;
+  gene?: string | null;
+  consequence?: string | null;
+  clinicalSignificance?: string | null;
+  condition?: string | null;
+  af?: number | null;
+  qual?: number | null;
+  filter?: string;
+  id?: string;
+}
+
+/** Mulberry32: a small seeded generator so vectors are the same on every run. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Scales each dims-long row of `v` to unit length in place. */
+export function normalizeRows(v: Float32Array, dims: number): Float32Array {
+  for (let r = 0; r * dims < v.length; r++) {
+    let s = 0;
+    for (let j = 0; j < dims; j++) s += (v[r * dims + j] as number) ** 2;
+    const inv = 1 / Math.sqrt(s);
+    for (let j = 0; j < dims; j++) v[r * dims + j] = (v[r * dims + j] as number) * inv;
+  }
+  return v;
+}
+
+/** Unit vector along `axis`, optionally tilted toward `axis + 1` by `tilt`. */
+export function axisVector(dims: number, axis: number, tilt = 0): Float32Array {
+  const v = new Float32Array(dims);
+  v[axis % dims] = 1;
+  if (tilt !== 0) v[(axis + 1) % dims] = tilt;
+  return normalizeRows(v, dims);
+}
+
+/**
+ * `n` unit vectors in `clusters` Gaussian-ish clusters (sum of uniforms), like embeddings
+ * of many similar variants: the shape on which ANN recall is meaningful.
+ */
+export function clusteredVectors(n: number, dims: number, clusters: number, seed: number): Float32Array {
+  const rnd = seeded(seed);
+  const centres = new Float32Array(clusters * dims);
+  for (let i = 0; i < centres.length; i++) centres[i] = rnd() * 2 - 1;
+  const out = new Float32Array(n * dims);
+  for (let r = 0; r < n; r++) {
+    const c = Math.floor(rnd() * clusters);
+    for (let j = 0; j < dims; j++) {
+      const noise = (rnd() + rnd() + rnd() - 1.5) * 0.35;
+      out[r * dims + j] = (centres[c * dims + j] as number) + noise;
+    }
+  }
+  return normalizeRows(out, dims);
+}
+
+/** Columnar rows for `variants` with the given vectors (n × dims). */
+export function rowsOf(variants: readonly TestVariant[], vectors: Float32Array, dims: number, source = "test.vcf"): VariantRows {
+  const chrom = variants.map((v) => v.chrom ?? "chr1");
+  const ref = variants.map((v) => v.ref ?? "A");
+  const alt = variants.map((v) => v.alt ?? "G");
+  return {
+    variantId: variants.map((v, i) => `${chrom[i]}-${v.pos}-${ref[i]}-${alt[i]}`),
+    chrom,
+    pos: Float64Array.from(variants, (v) => v.pos),
+    ref,
+    alt,
+    id: variants.map((v) => v.id ?? ""),
+    qual: Float64Array.from(variants, (v) => v.qual ?? Number.NaN),
+    filter: variants.map((v) => v.filter ?? "PASS"),
+    gene: variants.map((v) => v.gene ?? null),
+    consequence: variants.map((v) => v.consequence ?? null),
+    clinicalSignificance: variants.map((v) => v.clinicalSignificance ?? null),
+    condition: variants.map((v) => v.condition ?? null),
+    af: Float64Array.from(variants, (v) => v.af ?? Number.NaN),
+    description: variants.map((v, i) => `${v.gene ?? "intergenic"} ${chrom[i]}:${v.pos} ${ref[i]}>${alt[i]}`),
+    vectors,
+    dims,
+    source,
+  };
+}
+
+/** A fresh temporary directory and its cleanup. */
+export function tempDir(prefix = "vcf-agent-store-"): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
