@@ -3,6 +3,7 @@
  * bounds how many are in flight) and reassembles the vectors in input order.
  * Internal: not exported from the package.
  */
+import { setMaxListeners } from "node:events";
 
 /** Marks the abort of sibling batches after one failed; never surfaces to callers. */
 class SiblingFailed extends Error {}
@@ -22,6 +23,8 @@ export async function embedInBatches(
   if (texts.length === 0) return [];
   const out = new Array<Float32Array>(texts.length);
   const ctl = new AbortController();
+  // Every batch waiting for a request slot listens on this signal; that many is expected.
+  setMaxListeners(0, ctl.signal);
   const onAbort = (): void => ctl.abort(signal?.reason);
   signal?.addEventListener("abort", onAbort, { once: true });
   let first: { error: unknown } | undefined;

@@ -168,7 +168,7 @@ export class RequestRunner {
         }
         if (n >= this.#s.maxRetries) {
           throw new VcfAgentError(
-            `${this.#s.label}: ${failure.message}; gave up after ${n + 1} attempts (maxRetries ${this.#s.maxRetries})`,
+            `${this.#s.label}: ${failure.message}; gave up after ${n + 1} attempt${n === 0 ? "" : "s"} (maxRetries ${this.#s.maxRetries})`,
             "PROVIDER",
             { cause: failure.cause },
           );

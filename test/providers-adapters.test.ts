@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { LanceEmbeddingFunction } from "../src/embedding/adapters.js";
+import { createProvider, supportsNativeDimensions } from "../src/embedding/factory.js";
+import { OllamaProvider } from "../src/embedding/ollama.js";
+import { OpenAIProvider } from "../src/embedding/openai.js";
+import { ConfigError } from "../src/errors.js";
+import { ollamaResponse, openaiResponse, sendJson, startServer, vectorFor, type FakeServer } from "./providers-fixtures.js";
+
+let server: FakeServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe("createProvider", () => {
+  it("asks text-embedding-3-* for the target width natively", async () => {
+    server = await startServer((req, res) => sendJson(res, 200, openaiResponse(req.body.input, req.body.dimensions ?? 1536)));
+    const p = createProvider({ provider: "openai", baseUrl: `${server.origin}/v1`, apiKey: "k" }, { targetDimensions: 768 });
+    expect(p).toBeInstanceOf(OpenAIProvider);
+    expect(p.supportsNativeDimensions).toBe(true);
+    expect(p.dimensions).toBe(768);
+    const v = await p.embedQuery("a");
+    expect(server.requests[0]!.body.dimensions).toBe(768);
+    expect(v).toEqual(vectorFor("a", 768));
+  });
+
+  it("leaves models without native truncation, and explicit dimensions, alone", () => {
+    const ada = createProvider({ provider: "openai", apiKey: "k", model: "text-embedding-ada-002" }, { targetDimensions: 768 });
+    expect(ada.dimensions).toBe(1536);
+    const explicit = createProvider({ provider: "openai", apiKey: "k", dimensions: 1024 }, { targetDimensions: 768 });
+    expect(explicit.dimensions).toBe(1024);
+    const ollama = createProvider({ provider: "ollama" }, { targetDimensions: 256 });
+    expect(ollama).toBeInstanceOf(OllamaProvider);
+    expect(ollama.dimensions).toBe(768);
+    expect(supportsNativeDimensions({ provider: "openai" })).toBe(true);
+    expect(supportsNativeDimensions({ provider: "openai", model: "text-embedding-ada-002" })).toBe(false);
+    expect(supportsNativeDimensions({ provider: "ollama", model: "nomic-embed-text" })).toBe(false);
+  });
+
+  it("names the option for providers it does not build", () => {
+    expect(() => createProvider({ provider: "local" })).toThrow(ConfigError);
+    expect(() => createProvider({ provider: "cohere" } as never)).toThrow(/embedding\.provider.*unknown provider "cohere"/);
+  });
+});
+
+describe("LanceEmbeddingFunction", () => {
+  it("learns ndims in init and embeds sources and queries", async () => {
+    server = await startServer((req, res) => sendJson(res, 200, ollamaResponse(req.body.input, 6)));
+    const fn = new LanceEmbeddingFunction(new OllamaProvider({ provider: "ollama", model: "custom-embed", baseUrl: server.origin, apiKey: "tok-SECRET" }));
+    expect(fn.ndims()).toBeUndefined();
+    await fn.init();
+    expect(fn.ndims()).toBe(6);
+    const rows = await fn.computeSourceEmbeddings(["a", "b"]);
+    expect(rows).toEqual([vectorFor("a", 6), vectorFor("b", 6)]);
+    expect(await fn.computeQueryEmbeddings("q")).toEqual(vectorFor("q", 6));
+    expect(await fn.computeQueryEmbedding("q")).toEqual(vectorFor("q", 6));
+    const json = JSON.stringify(fn);
+    expect(json).not.toContain("SECRET");
+    expect(JSON.parse(json)).toMatchObject({ provider: "ollama", model: "custom-embed", dimensions: 6 });
+  });
+
+  it("falls back to the provider id for providers without toJSON", () => {
+    const plain = {
+      id: "plain:m:2",
+      dimensions: 2,
+      embedDocuments: async (t: readonly string[]) => t.map(() => new Float32Array(2)),
+      embedQuery: async () => new Float32Array(2),
+    };
+    const fn = new LanceEmbeddingFunction(plain);
+    expect(fn.toJSON()).toEqual({ id: "plain:m:2" });
+    expect(fn.ndims()).toBe(2);
+  });
+});
