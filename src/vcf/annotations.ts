@@ -1,0 +1,535 @@
+/**
+ * What a variant's INFO says about it: gene, consequence, clinical significance,
+ * condition, allele frequency. Reads ClinVar fields (GENEINFO, CLNSIG, MC, CLNDN),
+ * VEP `CSQ`, SnpEff `ANN` and old SnpEff `EFF`; ClinVar values win where both exist.
+ * Runs on every variant, so entries are walked with indexOf and only needed fields sliced.
+ */
+import { consequenceImpact, consequenceRank, mostSevere, soTerm } from "./consequences.js";
+import type { InfoValue, Variant, VcfHeader } from "./types.js";
+
+/** Subfield names of the annotation INFO fields, read once from the header. */
+export interface AnnotationLayout {
+  /** VEP `CSQ` subfield names, from its Description `... Format: Allele|Consequence|...`. */
+  csq?: string[];
+  /** SnpEff `ANN` subfield names, from its Description or the standard 16. */
+  ann?: string[];
+  /** True when the header declares old SnpEff `EFF`. */
+  eff?: boolean;
+  /** `EFF` subfield names inside the parentheses (`Effect_Impact`, ..., `Gene_Name`, ...). */
+  effFields?: string[];
+}
+
+/** Where a {@link VariantAnnotation}'s values came from. */
+export type AnnotationSource = "clinvar" | "vep" | "snpeff" | "clinvar+vep" | "clinvar+snpeff" | "none";
+
+/** The annotation of one ALT allele. Absent fields are unknown. */
+export interface VariantAnnotation {
+  /** Gene symbol, e.g. `BRCA1`. */
+  gene?: string;
+  /** Gene identifier as the source writes it (NCBI Gene id for ClinVar, Ensembl for VEP/SnpEff). */
+  geneId?: string;
+  /** Most severe consequence, as an SO term (`missense_variant`). */
+  consequence?: string;
+  /** Impact class (`HIGH`, `MODERATE`, `LOW`, `MODIFIER`). */
+  impact?: string;
+  /** ClinVar CLNSIG verbatim, e.g. `Likely_pathogenic` or `Pathogenic/Likely_pathogenic`. */
+  clinicalSignificance?: string;
+  /** First informative ClinVar disease name, underscores shown as spaces. */
+  condition?: string;
+  /** Allele frequency of this ALT. */
+  af?: number;
+  /** HGVS coding change of the chosen transcript, e.g. `c.1885C>T`. */
+  hgvsC?: string;
+  /** HGVS protein change of the chosen transcript, e.g. `p.Pro629Ser`. */
+  hgvsP?: string;
+  source: AnnotationSource;
+}
+
+/** SnpEff's standard ANN subfields (the ANN format specification, v1.0). */
+export const STANDARD_ANN_FIELDS: readonly string[] = [
+  "Allele", "Annotation", "Annotation_Impact", "Gene_Name", "Gene_ID", "Feature_Type", "Feature_ID",
+  "Transcript_BioType", "Rank", "HGVS.c", "HGVS.p", "cDNA.pos / cDNA.length", "CDS.pos / CDS.length",
+  "AA.pos / AA.length", "Distance", "ERRORS / WARNINGS / INFO",
+];
+
+/** VEP's default `--vcf` CSQ fields, for a CSQ header whose Description lacks `Format:`. */
+const DEFAULT_CSQ_FIELDS: readonly string[] = [
+  "Allele", "Consequence", "IMPACT", "SYMBOL", "Gene", "Feature_type", "Feature", "BIOTYPE", "EXON", "INTRON",
+  "HGVSc", "HGVSp", "cDNA_position", "CDS_position", "Protein_position", "Amino_acids", "Codons",
+  "Existing_variation", "DISTANCE", "STRAND", "FLAGS", "SYMBOL_SOURCE", "HGNC_ID",
+];
+
+/** SnpEff 3/4 EFF subfields, for an EFF header whose Description cannot be read. */
+const DEFAULT_EFF_FIELDS: readonly string[] = [
+  "Effect_Impact", "Functional_Class", "Codon_Change", "Amino_Acid_Change", "Amino_Acid_Length", "Gene_Name",
+  "Transcript_BioType", "Gene_Coding", "Transcript_ID", "Exon_Rank", "Genotype_Number",
+];
+
+/**
+ * Reads the subfield layout of CSQ, ANN and EFF from the header's `##INFO` Descriptions.
+ * @example
+ * const layout = annotationLayout(header);  // once per file
+ * for (const v of variants) annotate(v, layout);
+ */
+export function annotationLayout(header: VcfHeader): AnnotationLayout {
+  const layout: AnnotationLayout = {};
+  const csq = header.info.get("CSQ");
+  if (csq) {
+    const at = csq.description.indexOf("Format:");
+    const names = at >= 0 ? splitNames(csq.description.slice(at + 7)) : [];
+    layout.csq = names.length > 1 ? names : [...DEFAULT_CSQ_FIELDS];
+  }
+  const ann = header.info.get("ANN");
+  if (ann) {
+    const d = ann.description;
+    const open = d.indexOf("'");
+    const close = d.lastIndexOf("'");
+    const names = open >= 0 && close > open ? splitNames(d.slice(open + 1, close)) : [];
+    layout.ann = names.length > 1 && names.includes("Allele") ? names : [...STANDARD_ANN_FIELDS];
+  }
+  const eff = header.info.get("EFF");
+  if (eff) {
+    const d = eff.description;
+    const open = d.indexOf("(");
+    const close = d.lastIndexOf(")");
+    const names = open >= 0 && close > open ? splitNames(d.slice(open + 1, close).replace(/[[\]]/g, "")) : [];
+    layout.eff = true;
+    layout.effFields = names.some((n) => /^gene_name$/i.test(n)) ? names : [...DEFAULT_EFF_FIELDS];
+  }
+  return layout;
+}
+
+/** `a | b|c "` → `["a", "b", "c"]`: names trimmed of spaces and closing quotes, empties dropped. */
+function splitNames(text: string): string[] {
+  return text
+    .split("|")
+    .map((s) => s.trim().replace(/^['"]+|['"]+$/g, "").trim())
+    .filter((s) => s.length > 0);
+}
+
+/** INFO keys read as allele frequency when `AF` is absent, in order of preference. */
+const AF_KEYS = [
+  "AF", "AF_EXAC", "AF_ESP", "AF_TGP", "gnomAD_AF", "gnomADe_AF", "gnomADg_AF", "AF_gnomad", "gnomad_AF",
+  "gnomAD_exomes_AF", "gnomAD_genomes_AF", "ExAC_AF", "MAX_AF",
+] as const;
+/** CSQ subfields read as allele frequency when no INFO key gives one. */
+const CSQ_AF_FIELDS = ["gnomADe_AF", "gnomAD_AF", "gnomADg_AF", "AF", "MAX_AF"] as const;
+
+/** ClinVar disease names that say nothing about the condition. */
+const UNINFORMATIVE_CONDITIONS = new Set(["not provided", "not specified", "see cases", "none provided", "."]);
+
+/**
+ * The annotation of one ALT allele, from ClinVar INFO fields and, for what they lack,
+ * VEP CSQ (else SnpEff ANN, else EFF) entries that belong to this ALT.
+ */
+export function annotate(variant: Variant, layout: AnnotationLayout): VariantAnnotation {
+  const clin = clinvar(variant);
+  let pred: Predicted | undefined;
+  let predSource: "vep" | "snpeff" | undefined;
+  if (layout.csq) {
+    pred = fromCsq(variant, layout.csq);
+    if (pred) predSource = "vep";
+  }
+  if (!pred && layout.ann) {
+    pred = fromAnn(variant, layout.ann);
+    if (pred) predSource = "snpeff";
+  }
+  if (!pred && layout.eff) {
+    pred = fromEff(variant, layout.effFields ?? DEFAULT_EFF_FIELDS);
+    if (pred) predSource = "snpeff";
+  }
+  const source: AnnotationSource = clin
+    ? predSource ? (`clinvar+${predSource}` as const) : "clinvar"
+    : predSource ?? "none";
+  const out: VariantAnnotation = { source };
+  // Gene symbol and id travel together so a ClinVar symbol never gets a VEP id.
+  if (clin?.gene !== undefined) {
+    out.gene = clin.gene;
+    if (clin.geneId !== undefined) out.geneId = clin.geneId;
+  } else if (pred?.gene !== undefined || pred?.geneId !== undefined) {
+    if (pred.gene !== undefined) out.gene = pred.gene;
+    if (pred.geneId !== undefined) out.geneId = pred.geneId;
+  }
+  const consequence = clin?.consequence ?? pred?.consequence;
+  if (consequence !== undefined) out.consequence = consequence;
+  const impact = clin?.consequence !== undefined ? consequenceImpact(clin.consequence) : pred?.impact ?? (consequence && consequenceImpact(consequence));
+  if (impact) out.impact = impact;
+  if (clin?.clinicalSignificance !== undefined) out.clinicalSignificance = clin.clinicalSignificance;
+  if (clin?.condition !== undefined) out.condition = clin.condition;
+  const af = infoFrequency(variant) ?? pred?.af;
+  if (af !== undefined) out.af = af;
+  if (pred?.hgvsC !== undefined) out.hgvsC = pred.hgvsC;
+  if (pred?.hgvsP !== undefined) out.hgvsP = pred.hgvsP;
+  return out;
+}
+
+interface Clinvar {
+  gene?: string;
+  geneId?: string;
+  consequence?: string;
+  clinicalSignificance?: string;
+  condition?: string;
+}
+
+/** ClinVar's fields, or undefined when the record has none of them. */
+function clinvar(v: Variant): Clinvar | undefined {
+  const geneinfo = infoText(v.info("GENEINFO"));
+  const clnsig = infoText(v.info("CLNSIG"));
+  const mc = infoText(v.info("MC"));
+  const clndn = infoText(v.info("CLNDN"));
+  if (geneinfo === undefined && clnsig === undefined && mc === undefined && clndn === undefined) return undefined;
+  const out: Clinvar = {};
+  if (geneinfo !== undefined) {
+    // `BRCA1:672|NBR2:10230`: the first pair is the gene the variant is assigned to.
+    let end = geneinfo.indexOf("|");
+    if (end < 0) end = geneinfo.length;
+    const colon = geneinfo.indexOf(":");
+    if (colon >= 0 && colon < end) {
+      if (colon > 0) out.gene = geneinfo.slice(0, colon);
+      if (end > colon + 1) out.geneId = geneinfo.slice(colon + 1, end);
+    } else if (end > 0) {
+      out.gene = geneinfo.slice(0, end);
+    }
+  }
+  if (clnsig !== undefined) out.clinicalSignificance = clnsig;
+  if (mc !== undefined) {
+    const c = mostSevereMc(mc);
+    if (c !== undefined) out.consequence = c;
+  }
+  if (clndn !== undefined) {
+    const c = firstCondition(clndn);
+    if (c !== undefined) out.condition = c;
+  }
+  return out;
+}
+
+/** `SO:0001583|missense_variant,SO:0001619|non-coding_transcript_variant` → the most severe SO term. */
+function mostSevereMc(mc: string): string | undefined {
+  let best: string | undefined;
+  let bestRank = Infinity;
+  let from = 0;
+  while (from < mc.length) {
+    let to = mc.indexOf(",", from);
+    if (to < 0) to = mc.length;
+    const bar = mc.indexOf("|", from);
+    const start = bar >= 0 && bar < to ? bar + 1 : from;
+    if (to > start) {
+      const term = soTerm(mc.slice(start, to));
+      const rank = consequenceRank(term);
+      if (rank < bestRank) {
+        best = term;
+        bestRank = rank;
+      }
+    }
+    from = to + 1;
+  }
+  return best;
+}
+
+/** `not_provided|Hereditary_breast_ovarian_cancer_syndrome` → `Hereditary breast ovarian cancer syndrome`. */
+function firstCondition(clndn: string): string | undefined {
+  let from = 0;
+  while (from <= clndn.length) {
+    let to = clndn.indexOf("|", from);
+    if (to < 0) to = clndn.length;
+    const name = clndn.slice(from, to).replaceAll("_", " ").trim();
+    if (name.length > 0 && !UNINFORMATIVE_CONDITIONS.has(name.toLowerCase())) return name;
+    from = to + 1;
+  }
+  return undefined;
+}
+
+/** Allele frequency from INFO (AF, then AF_EXAC, AF_ESP, AF_TGP, gnomAD-style keys). */
+function infoFrequency(v: Variant): number | undefined {
+  for (const key of AF_KEYS) {
+    const f = frequency(v.info(key), v.altIndex);
+    if (f !== undefined) return f;
+  }
+  return undefined;
+}
+
+/** A frequency from an INFO value: a number, a numeric string, or a per-ALT list not yet sliced. */
+function frequency(value: InfoValue | undefined, altIndex: number): number | undefined {
+  if (value === undefined || value === null || typeof value === "boolean") return undefined;
+  const scalar = Array.isArray(value) ? (value.length === 1 ? value[0] : value[altIndex]) : value;
+  if (scalar === undefined || scalar === null) return undefined;
+  const n = typeof scalar === "number" ? scalar : Number(scalar);
+  return Number.isFinite(n) && scalar !== "" ? n : undefined;
+}
+
+/** An INFO value as the text the file held (lists re-joined with `,`); undefined for absent, flags and `.`. */
+function infoText(value: InfoValue | undefined): string | undefined {
+  if (value === undefined || value === null || typeof value === "boolean") return undefined;
+  if (typeof value === "string") return value === "" || value === "." ? undefined : value;
+  if (typeof value === "number") return String(value);
+  if (value.length === 0 || (value.length === 1 && (value[0] === null || value[0] === "."))) return undefined;
+  return value.map((x) => (x === null ? "." : String(x))).join(",");
+}
+
+/** Comma-separated entries of a CSQ/ANN/EFF value (the reader may already have split them). */
+function entries(value: InfoValue | undefined): readonly string[] | undefined {
+  if (value === undefined || value === null || typeof value === "boolean") return undefined;
+  if (typeof value === "string") return value.split(",");
+  if (typeof value === "number") return undefined;
+  return value.filter((x): x is string => typeof x === "string");
+}
+
+/** What a predictor (VEP, SnpEff) says about the chosen transcript of this ALT. */
+interface Predicted {
+  gene?: string;
+  geneId?: string;
+  consequence?: string;
+  impact?: string;
+  af?: number;
+  hgvsC?: string;
+  hgvsP?: string;
+}
+
+/** Field indexes of one layout, computed once per names array. */
+interface CsqIndex {
+  allele: number; consequence: number; impact: number; symbol: number; gene: number;
+  canonical: number; pick: number; alleleNum: number; hgvsc: number; hgvsp: number; af: number[]; max: number;
+}
+const csqIndexes = new WeakMap<readonly string[], CsqIndex>();
+function csqIndex(names: readonly string[]): CsqIndex {
+  let ix = csqIndexes.get(names);
+  if (!ix) {
+    const at = (n: string) => names.indexOf(n);
+    const af = CSQ_AF_FIELDS.map(at).filter((i) => i >= 0);
+    ix = {
+      allele: at("Allele"), consequence: at("Consequence"), impact: at("IMPACT"), symbol: at("SYMBOL"),
+      gene: at("Gene"), canonical: at("CANONICAL"), pick: at("PICK"), alleleNum: at("ALLELE_NUM"),
+      hgvsc: at("HGVSc"), hgvsp: at("HGVSp"), af, max: 0,
+    };
+    ix.max = Math.max(ix.allele, ix.consequence, ix.impact, ix.symbol, ix.gene, ix.canonical, ix.pick, ix.alleleNum, ix.hgvsc, ix.hgvsp, ...af);
+    csqIndexes.set(names, ix);
+  }
+  return ix;
+}
+
+// Field boundaries of the entry being read; reused so parsing allocates no arrays.
+const starts = new Int32Array(512);
+const ends = new Int32Array(512);
+
+/** Records the bounds of `entry`'s `sep`-separated fields 0..max in starts/ends; returns how many exist. */
+function splitFields(entry: string, sep: string, max: number, from = 0, stop = entry.length): number {
+  const limit = Math.min(max + 1, starts.length);
+  let n = 0;
+  let at = from;
+  while (n < limit) {
+    let to = entry.indexOf(sep, at);
+    if (to < 0 || to > stop) to = stop;
+    starts[n] = at;
+    ends[n] = to;
+    n++;
+    if (to >= stop) break;
+    at = to + 1;
+  }
+  return n;
+}
+
+function fieldIs(entry: string, n: number, i: number, text: string): boolean {
+  if (i < 0 || i >= n) return false;
+  const s = starts[i]!;
+  return ends[i]! - s === text.length && entry.startsWith(text, s);
+}
+
+function field(entry: string, n: number, i: number): string | undefined {
+  if (i < 0 || i >= n) return undefined;
+  const s = starts[i]!;
+  const e = ends[i]!;
+  return e > s ? entry.slice(s, e) : undefined;
+}
+
+/**
+ * How a predictor's Allele subfield relates to this ALT: 2 = written as the ALT,
+ * 1 = written VEP-style without the shared first base (`-` for nothing left), 0 = another allele.
+ */
+function alleleMatch(entry: string, n: number, i: number, v: Variant): number {
+  if (i < 0 || i >= n) return 0;
+  if (fieldIs(entry, n, i, v.alt)) return 2;
+  const { ref, alt } = v;
+  if (ref.length > 0 && alt.length > 0 && ref.charCodeAt(0) === alt.charCodeAt(0)) {
+    const len = ends[i]! - starts[i]!;
+    if (alt.length === 1) return len === 1 && entry.charCodeAt(starts[i]!) === 45 /* - */ ? 1 : 0;
+    return len === alt.length - 1 && entry.startsWith(alt.slice(1), starts[i]!) ? 1 : 0;
+  }
+  return 0;
+}
+
+/** Match level meaning "no Allele matched: compare ALLELE_NUM with this ALT's number". */
+const BY_NUMBER = -2;
+/** Match level meaning "no Allele matched in a one-ALT record: every entry is this ALT's". */
+const ANY = 0;
+
+/**
+ * How entries will be matched to this ALT: by Allele as written (2), else by Allele
+ * VEP-trimmed (1), else by ALLELE_NUM when the entries carry it, else all entries of a
+ * one-ALT record; -1 when none belong to it. Allele text comes first because files
+ * decomposed after annotation keep the original record's ALLELE_NUM.
+ */
+function matchMode(list: readonly string[], sep: string, alleleIdx: number, v: Variant, alleleNumIdx = -1): number {
+  let best = 0;
+  let hasNumber = false;
+  for (const e of list) {
+    const n = splitFields(e, sep, Math.max(alleleIdx, alleleNumIdx));
+    const level = alleleMatch(e, n, alleleIdx, v);
+    if (level > best) best = level;
+    if (best === 2) return 2;
+    if (!hasNumber && alleleNumIdx >= 0 && field(e, n, alleleNumIdx) !== undefined) hasNumber = true;
+  }
+  if (best > 0) return best;
+  if (hasNumber) return BY_NUMBER;
+  return v.altCount === 1 ? ANY : -1;
+}
+
+/** True when the entry whose fields were just split belongs to this ALT under `mode`. */
+function entryMatches(e: string, n: number, mode: number, alleleIdx: number, alleleNumIdx: number, v: Variant): boolean {
+  if (mode === ANY) return true;
+  if (mode === BY_NUMBER) return fieldIs(e, n, alleleNumIdx, String(v.altIndex + 1));
+  return alleleMatch(e, n, alleleIdx, v) === mode;
+}
+
+/** VEP CSQ: among this ALT's entries prefer PICK=1, then CANONICAL=YES, then the most severe consequence. */
+function fromCsq(v: Variant, names: readonly string[]): Predicted | undefined {
+  const list = entries(v.info("CSQ"));
+  if (!list || list.length === 0) return undefined;
+  const ix = csqIndex(names);
+  const mode = matchMode(list, "|", ix.allele, v, ix.alleleNum);
+  if (mode === -1) return undefined;
+  let chosen: string | undefined;
+  let bestScore = -Infinity;
+  for (const e of list) {
+    const n = splitFields(e, "|", ix.max);
+    if (!entryMatches(e, n, mode, ix.allele, ix.alleleNum, v)) continue;
+    const rank = ix.consequence >= 0 && ix.consequence < n
+      ? consequenceRank(mostSevere(e, "&", starts[ix.consequence]!, ends[ix.consequence]!) ?? "")
+      : 1000;
+    const score = (fieldIs(e, n, ix.pick, "1") ? 4e6 : 0) + (fieldIs(e, n, ix.canonical, "YES") ? 2e6 : 0) - rank;
+    if (score > bestScore) {
+      bestScore = score;
+      chosen = e;
+    }
+  }
+  if (chosen === undefined) return undefined;
+  const e = chosen;
+  const n = splitFields(e, "|", ix.max);
+  const out: Predicted = {};
+  const consequence = ix.consequence >= 0 && ix.consequence < n ? mostSevere(e, "&", starts[ix.consequence]!, ends[ix.consequence]!) : undefined;
+  if (consequence !== undefined) out.consequence = consequence;
+  const impact = field(e, n, ix.impact);
+  if (impact !== undefined) out.impact = impact;
+  const symbol = field(e, n, ix.symbol);
+  if (symbol !== undefined) out.gene = symbol;
+  const gene = field(e, n, ix.gene);
+  if (gene !== undefined) out.geneId = gene;
+  const hgvsc = field(e, n, ix.hgvsc);
+  if (hgvsc !== undefined) out.hgvsC = afterColon(hgvsc);
+  const hgvsp = field(e, n, ix.hgvsp);
+  if (hgvsp !== undefined) out.hgvsP = vepProtein(hgvsp);
+  for (const i of ix.af) {
+    const f = field(e, n, i);
+    const x = f === undefined ? NaN : Number(f);
+    if (Number.isFinite(x)) {
+      out.af = x;
+      break;
+    }
+  }
+  return out;
+}
+
+/**
+ * VEP's HGVSp as a bare protein change: transcript prefix dropped, `%3D` decoded, and
+ * VEP 77's synonymous form `c.462G>A(p.%3D)` reduced to `p.=`.
+ */
+function vepProtein(s: string): string {
+  const p = afterColon(s).replaceAll("%3D", "=");
+  const open = p.indexOf("(p.");
+  return open >= 0 && p.endsWith(")") ? p.slice(open + 1, -1) : p;
+}
+
+/** `ENST00000456328.2:n.620G>C` → `n.620G>C` (VEP prefixes the transcript). */
+function afterColon(s: string): string {
+  const c = s.indexOf(":");
+  return c >= 0 ? s.slice(c + 1) : s;
+}
+
+/** SnpEff ANN: the first entry for this ALT (SnpEff sorts entries most severe first). */
+function fromAnn(v: Variant, names: readonly string[]): Predicted | undefined {
+  const list = entries(v.info("ANN"));
+  if (!list || list.length === 0) return undefined;
+  const at = (name: string) => names.indexOf(name);
+  const iAllele = at("Allele");
+  const iAnn = at("Annotation");
+  const iImpact = at("Annotation_Impact");
+  const iGene = at("Gene_Name");
+  const iGeneId = at("Gene_ID");
+  const iC = at("HGVS.c");
+  const iP = at("HGVS.p");
+  const max = Math.max(iAllele, iAnn, iImpact, iGene, iGeneId, iC, iP);
+  const mode = matchMode(list, "|", iAllele, v);
+  if (mode === -1) return undefined;
+  for (const e of list) {
+    const n = splitFields(e, "|", max);
+    if (!entryMatches(e, n, mode, iAllele, -1, v)) continue;
+    const out: Predicted = {};
+    const consequence = iAnn >= 0 && iAnn < n ? mostSevere(e, "&", starts[iAnn]!, ends[iAnn]!) : undefined;
+    if (consequence !== undefined) out.consequence = consequence;
+    const impact = field(e, n, iImpact);
+    if (impact !== undefined) out.impact = impact;
+    const gene = field(e, n, iGene);
+    if (gene !== undefined) out.gene = gene;
+    const geneId = field(e, n, iGeneId);
+    if (geneId !== undefined) out.geneId = geneId;
+    const c = field(e, n, iC);
+    if (c !== undefined) out.hgvsC = c;
+    const p = field(e, n, iP);
+    if (p !== undefined) out.hgvsP = p;
+    return out;
+  }
+  return undefined;
+}
+
+const IMPACT_ORDER: Readonly<Record<string, number>> = { HIGH: 0, MODERATE: 1, LOW: 2, MODIFIER: 3 };
+
+/** Old SnpEff EFF `EFFECT(IMPACT|CLASS|CODON|AA|AA_LEN|GENE|...)`: the most severe entry for this ALT. */
+function fromEff(v: Variant, names: readonly string[]): Predicted | undefined {
+  const list = entries(v.info("EFF"));
+  if (!list || list.length === 0) return undefined;
+  const at = (re: RegExp) => names.findIndex((n) => re.test(n));
+  const iImpact = at(/^effect_impact$/i);
+  const iGene = at(/^gene_name$/i);
+  const iAa = at(/^amino_acid_change$/i);
+  const iGt = at(/^genotype/i);
+  const max = Math.max(iImpact, iGene, iAa, iGt);
+  let chosen: string | undefined;
+  let best = Infinity;
+  for (const e of list) {
+    const open = e.indexOf("(");
+    const close = e.lastIndexOf(")");
+    if (open <= 0 || close < open) continue;
+    const n = splitFields(e, "|", max, open + 1, close);
+    // The genotype field, when present, is the 1-based ALT number the entry is about.
+    const gt = field(e, n, iGt);
+    if (gt !== undefined && /^\d+$/.test(gt) && Number(gt) !== v.altIndex + 1) continue;
+    const impact = field(e, n, iImpact);
+    const term = soTerm(e.slice(0, open));
+    const score = (impact !== undefined ? IMPACT_ORDER[impact] ?? 4 : 4) * 1000 + consequenceRank(term);
+    if (score < best) {
+      best = score;
+      chosen = e;
+    }
+  }
+  if (chosen === undefined) return undefined;
+  const e = chosen;
+  const open = e.indexOf("(");
+  const n = splitFields(e, "|", max, open + 1, e.lastIndexOf(")"));
+  const out: Predicted = { consequence: soTerm(e.slice(0, open)) };
+  const impact = field(e, n, iImpact);
+  if (impact !== undefined) out.impact = impact;
+  const gene = field(e, n, iGene);
+  if (gene !== undefined) out.gene = gene;
+  const aa = field(e, n, iAa);
+  if (aa !== undefined && aa.startsWith("p.")) out.hgvsP = aa;
+  return out;
+}
