@@ -110,8 +110,11 @@ function nonNegative(name: string, value: number, integer: boolean): number {
  * await monitor.check();         // or check on demand, e.g. once per batch
  */
 export class MemoryMonitor {
+  /** Whether `check()` and the timer may clean up. */
   readonly enabled: boolean;
+  /** RSS (MiB) above which `check()` cleans up. */
   readonly thresholdMb: number;
+  /** Period of the `start()` timer in ms (0 = only on demand). */
   readonly intervalMs: number;
   readonly #minCleanupIntervalMs: number;
   readonly #rearmMb: number;
