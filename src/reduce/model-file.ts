@@ -1,0 +1,165 @@
+/**
+ * PCA model files: one self-checking binary file per model, written atomically.
+ *
+ * Layout (little-endian):
+ *   bytes 0–7   magic `VCFPCA01`
+ *   bytes 8–11  u32 length H of the JSON header
+ *   12 … 12+H   UTF-8 JSON: format version, provider id, dimensions, explained variance,
+ *               created-at, training samples, fit seconds, payload size and SHA-256
+ *   then zero padding to a multiple of 4, then Float32 mean (d) and components (k × d).
+ * One file (not JSON + sidecar) so a rename publishes the whole model at once.
+ */
+import { createHash } from "node:crypto";
+import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { VcfAgentError } from "../errors.js";
+import type { PcaModel } from "./pca.js";
+
+const MAGIC = "VCFPCA01";
+const PRELUDE = 12;
+
+const headerSchema = z.object({
+  formatVersion: z.literal(1),
+  providerId: z.string().min(1),
+  inputDimensions: z.number().int().positive(),
+  outputDimensions: z.number().int().positive(),
+  trainingSamples: z.number().int().nonnegative(),
+  createdAt: z.string(),
+  fitSeconds: z.number().nonnegative(),
+  totalVariance: z.number().nonnegative(),
+  explainedVariance: z.array(z.number()),
+  explainedVarianceRatio: z.array(z.number()),
+  payloadBytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+/** The file name {@link saveModel} uses when none is given. */
+export function defaultModelName(model: Pick<PcaModel, "inputDimensions" | "outputDimensions">): string {
+  return `pca-${model.inputDimensions}x${model.outputDimensions}`;
+}
+
+/**
+ * Writes `model` to `<dir>/<name>.pca` (creating `dir`) via a temporary file and a
+ * rename, so readers see the old file or the new one, never half of one. Returns the path.
+ *
+ * @example
+ * const file = await saveModel(model, "./vcf-agent-db/variants.lance-meta");
+ */
+export async function saveModel(model: PcaModel, dir: string, name: string = defaultModelName(model)): Promise<string> {
+  const d = model.inputDimensions;
+  const k = model.outputDimensions;
+  if (model.mean.length !== d || model.components.length !== k * d) {
+    throw new VcfAgentError(`cannot save PCA model: mean has ${model.mean.length} values and components ${model.components.length}, expected ${d} and ${k * d}`, "PCA");
+  }
+  const payload = Buffer.alloc((d + k * d) * 4);
+  for (let j = 0; j < d; j++) payload.writeFloatLE(model.mean[j]!, j * 4);
+  for (let i = 0; i < k * d; i++) payload.writeFloatLE(model.components[i]!, (d + i) * 4);
+  const header = Buffer.from(
+    JSON.stringify({
+      formatVersion: 1,
+      providerId: model.providerId,
+      inputDimensions: d,
+      outputDimensions: k,
+      trainingSamples: model.trainingSamples,
+      createdAt: model.createdAt,
+      fitSeconds: model.fitSeconds,
+      totalVariance: model.totalVariance,
+      explainedVariance: Array.from(model.explainedVariance),
+      explainedVarianceRatio: Array.from(model.explainedVarianceRatio),
+      payloadBytes: payload.length,
+      sha256: createHash("sha256").update(payload).digest("hex"),
+    }),
+    "utf8",
+  );
+  const prelude = Buffer.alloc(PRELUDE);
+  prelude.write(MAGIC, 0, "latin1");
+  prelude.writeUInt32LE(header.length, 8);
+  const pad = Buffer.alloc((4 - ((PRELUDE + header.length) % 4)) % 4);
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `${name}.pca`);
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  const fh = await open(tmp, "w");
+  try {
+    await fh.writev([prelude, header, pad, payload]);
+    await fh.sync(); // the rename must not publish a file whose bytes are still in flight
+  } catch (err) {
+    await fh.close();
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await fh.close();
+  await rename(tmp, path);
+  return path;
+}
+
+/**
+ * Reads a model written by {@link saveModel}. With `expect`, refuses a model fitted for
+ * another provider or input width, since projecting with it would silently mix spaces.
+ *
+ * @throws VcfAgentError `PCA` naming the file and what was expected and found, for a
+ * mismatch, a file that is not a model, a truncated file or a checksum failure.
+ */
+export async function loadModel(path: string, expect?: { providerId: string; inputDimensions: number }): Promise<PcaModel> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    throw new VcfAgentError(`${path}: cannot read PCA model: ${(err as Error).message}`, "PCA", { cause: err });
+  }
+  const fail = (reason: string): never => {
+    throw new VcfAgentError(`${path}: not a usable PCA model: ${reason}`, "PCA");
+  };
+  if (bytes.length < PRELUDE || bytes.toString("latin1", 0, 8) !== MAGIC) fail(`missing the ${MAGIC} signature`);
+  const headerLength = bytes.readUInt32LE(8);
+  if (PRELUDE + headerLength > bytes.length) fail(`truncated: header needs ${headerLength} bytes, file has ${bytes.length - PRELUDE} after the signature`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(bytes.toString("utf8", PRELUDE, PRELUDE + headerLength));
+  } catch {
+    fail("header is not valid JSON (corrupt file)");
+  }
+  const parsed = headerSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return fail(`header field ${issue?.path.join(".") || "?"}: ${issue?.message ?? "invalid"}`);
+  }
+  const h = parsed.data;
+  const d = h.inputDimensions;
+  const k = h.outputDimensions;
+  if (k > d) fail(`outputDimensions ${k} exceeds inputDimensions ${d}`);
+  if (h.explainedVariance.length !== k || h.explainedVarianceRatio.length !== k) fail(`explained variance lists must have ${k} entries`);
+  const start = PRELUDE + headerLength + ((4 - ((PRELUDE + headerLength) % 4)) % 4);
+  const expectedPayload = (d + k * d) * 4;
+  if (h.payloadBytes !== expectedPayload) fail(`header declares ${h.payloadBytes} payload bytes, dimensions ${d}→${k} need ${expectedPayload}`);
+  const found = bytes.length - start;
+  if (found !== expectedPayload) fail(`${found < expectedPayload ? "truncated" : "trailing bytes"}: expected ${expectedPayload} bytes of vectors, found ${found}`);
+  const payload = bytes.subarray(start);
+  if (createHash("sha256").update(payload).digest("hex") !== h.sha256) fail("checksum mismatch (corrupt file)");
+  if (expect !== undefined) {
+    if (h.providerId !== expect.providerId) {
+      throw new VcfAgentError(`${path}: PCA model was fitted on provider "${h.providerId}", expected "${expect.providerId}"; refit it or use that provider`, "PCA");
+    }
+    if (d !== expect.inputDimensions) {
+      throw new VcfAgentError(`${path}: PCA model expects ${d}-dimensional input, expected ${expect.inputDimensions}`, "PCA");
+    }
+  }
+  const mean = new Float32Array(d);
+  const components = new Float32Array(k * d);
+  for (let j = 0; j < d; j++) mean[j] = payload.readFloatLE(j * 4);
+  for (let i = 0; i < k * d; i++) components[i] = payload.readFloatLE((d + i) * 4);
+  return {
+    inputDimensions: d,
+    outputDimensions: k,
+    mean,
+    components,
+    explainedVariance: Float64Array.from(h.explainedVariance),
+    explainedVarianceRatio: Float64Array.from(h.explainedVarianceRatio),
+    totalVariance: h.totalVariance,
+    providerId: h.providerId,
+    trainingSamples: h.trainingSamples,
+    createdAt: h.createdAt,
+    formatVersion: 1,
+    fitSeconds: h.fitSeconds,
+  };
+}
