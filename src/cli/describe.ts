@@ -3,7 +3,8 @@ import { VcfAgentError } from "../errors.js";
 import { annotationLayout } from "../vcf/annotations.js";
 import { summarizeVariant, type VariantSummary } from "../vcf/describe.js";
 import { openVcf } from "../vcf/reader.js";
-import { action, intFlag, write } from "./_run.js";
+import { action, write } from "./_run.js";
+import { intFlag } from "./_config.js";
 
 interface DescribeFlags {
   region?: string;

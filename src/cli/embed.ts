@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { VariantEmbeddingService } from "../embedding/service.js";
-import { action, intFlag, write } from "./_run.js";
-import { sessionFromFlags, type ConfigFlags } from "./_config.js";
+import { action, write } from "./_run.js";
+import { intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";
 
 interface EmbedFlags extends ConfigFlags {
   show: string;

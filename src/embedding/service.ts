@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { SessionConfig } from "../config.js";
-import { MemoryMonitor, type CleanupResult, type MemorySnapshot } from "../memory/monitor.js";
+import { MemoryMonitor, type CleanupResult, type MemoryMonitorStats } from "../memory/monitor.js";
 import { createCache, type EmbeddingCache } from "./cache.js";
 import { isComposable, type EmbeddingProvider } from "./provider.js";
 import { IdentityStage, type DimensionReductionStats, type OutputStage } from "./stage.js";
@@ -46,7 +46,8 @@ export interface OptimizationStats {
   cacheStats: CacheStatsSummary;
   dimensionReductionStats: DimensionReductionStats;
   generationStats: GenerationStats;
-  memoryStats: MemorySnapshot & { peakRssMb: number; cleanups: number; cacheMbFreed: number; rssMbFreed: number; thresholdMb: number; enabled: boolean };
+  /** RSS/heap now, peak RSS, cleanups and what they freed (reported by the cache vs measured RSS). */
+  memoryStats: MemoryMonitorStats;
 }
 
 /** Result of {@link VariantEmbeddingService.getOptimizationStatus}: which optimizations are on and working. */
@@ -96,6 +97,7 @@ export class VariantEmbeddingService {
     reused: 0,
   };
   private emittedWidth: number | null = null;
+  private lastCheck = 0;
 
   constructor(config: SessionConfig = new SessionConfig(), deps: ServiceDependencies = {}) {
     this.config = config;
@@ -235,7 +237,14 @@ export class VariantEmbeddingService {
     this.gen.texts += texts.length;
     this.gen.batches++;
     this.gen.totalSeconds += (performance.now() - t0) / 1000;
-    if (this.config.memoryOptimization.memoryManagementEnabled) await this.monitor.check();
+    // Reading memory costs microseconds; at thousands of batches a second, look every 200 ms.
+    if (this.config.memoryOptimization.memoryManagementEnabled) {
+      const now = Date.now();
+      if (now - this.lastCheck >= 200) {
+        this.lastCheck = now;
+        await this.monitor.check();
+      }
+    }
     return out;
   }
 
