@@ -1,0 +1,148 @@
+/**
+ * INFO column access without building a map: a key is found with `indexOf` on the line
+ * text, then typed by its header definition and sliced to one ALT allele.
+ */
+import type { FieldDefinition, InfoScalar, InfoValue } from "./types.js";
+import type { WarnFn } from "./header.js";
+import { decodePercent } from "./percent.js";
+import { abbreviate } from "./meta.js";
+
+/**
+ * Raw value of `key` in the INFO text `text[from, to)`: the text after `=`, `true` for a
+ * bare key, `undefined` when absent. The first occurrence wins.
+ */
+export function findInfo(text: string, from: number, to: number, key: string): string | true | undefined {
+  const klen = key.length;
+  if (klen === 0) return undefined;
+  let i = text.indexOf(key, from);
+  while (i !== -1 && i + klen <= to) {
+    const after = i + klen;
+    const next = after === to ? 59 : text.charCodeAt(after);
+    if ((i === from || text.charCodeAt(i - 1) === 59) && (next === 61 || next === 59)) {
+      if (next !== 61) return true;
+      const semi = text.indexOf(";", after + 1);
+      return text.slice(after + 1, semi === -1 || semi > to ? to : semi);
+    }
+    i = text.indexOf(key, i + 1);
+  }
+  return undefined;
+}
+
+/** Keys of the INFO text `text[from, to)` in file order, each once (`.` → none). */
+export function listInfoKeys(text: string, from: number, to: number, onDuplicate: (key: string) => void): string[] {
+  const keys: string[] = [];
+  if (to - from === 1 && text.charCodeAt(from) === 46) return keys;
+  let s = from;
+  while (s < to) {
+    let e = text.indexOf(";", s);
+    if (e === -1 || e > to) e = to;
+    if (e > s) {
+      const eq = text.indexOf("=", s);
+      const key = text.slice(s, eq === -1 || eq > e ? e : eq);
+      if (keys.includes(key)) onDuplicate(key);
+      else keys.push(key);
+    }
+    s = e + 1;
+  }
+  return keys;
+}
+
+const INT_RE = /^[+-]?\d+$/;
+const FLOAT_RE = /^[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)$/i;
+/** Marks a value that does not fit its declared Type. */
+const MISMATCH = Symbol("mismatch");
+
+/** Types INFO values by the header and slices Number=A/R/G values to one ALT. */
+export class InfoTyper {
+  constructor(
+    private readonly defs: ReadonlyMap<string, FieldDefinition>,
+    private readonly source: string,
+    private readonly warn: WarnFn,
+  ) {}
+
+  /**
+   * Typed value of `key` for ALT `altIndex` of `altCount`:
+   * Flag → `true`; Number=1 and Number=A → a scalar (A is sliced to this ALT);
+   * Number=R → `[REF value, this ALT's value]`; Number=G → the diploid genotypes
+   * `[0/0, 0/a, a/a]` (or `[0, a]` when the count says haploid); other Numbers → an array.
+   * A count that does not fit keeps the whole list, and a value that does not fit the
+   * Type is returned as the raw string; both warn once per key. Undeclared keys are
+   * String (Flag when bare), with a warning.
+   */
+  value(key: string, raw: string | true, altIndex: number, altCount: number): InfoValue {
+    const def = this.defs.get(key);
+    if (def === undefined) {
+      this.warn(`info-undeclared:${key}`, `${this.source}: INFO key '${abbreviate(key)}' is not declared in the header; read as ${raw === true ? "Flag" : "String"}`);
+      return raw === true ? true : decodePercent(raw);
+    }
+    if (def.type === "Flag" || def.number === "0") {
+      if (raw !== true) this.warn(`info-flag-value:${key}`, `${this.source}: INFO Flag ${key} has a value ('${abbreviate(raw)}'); read as present`);
+      return true;
+    }
+    if (raw === true) {
+      this.warn(`info-no-value:${key}`, `${this.source}: INFO ${key} (Type=${def.type}) has no value; read as missing`);
+      return null;
+    }
+    if (raw.indexOf(",") === -1) {
+      const v = convert(raw, def.type);
+      if (v === MISMATCH) return this.mismatch(def, raw);
+      if (def.number === "1" || (def.number === "A" && altCount === 1)) return v;
+      return this.slice(def, [v], altIndex, altCount);
+    }
+    const parts = raw.split(",");
+    const values: InfoScalar[] = new Array<InfoScalar>(parts.length);
+    for (let i = 0; i < parts.length; i++) {
+      const v = convert(parts[i] as string, def.type);
+      if (v === MISMATCH) return this.mismatch(def, raw);
+      values[i] = v;
+    }
+    return this.slice(def, values, altIndex, altCount);
+  }
+
+  private slice(def: FieldDefinition, values: InfoScalar[], altIndex: number, altCount: number): InfoValue {
+    const n = values.length;
+    switch (def.number) {
+      case "A":
+        if (n === altCount) return values[altIndex] as InfoScalar;
+        break;
+      case "R":
+        if (n === altCount + 1) return [values[0] as InfoScalar, values[altIndex + 1] as InfoScalar];
+        break;
+      case "G": {
+        const alleles = altCount + 1;
+        const a = altIndex + 1;
+        if (n === (alleles * (alleles + 1)) / 2) {
+          // Diploid genotype order (VCF §1.6.2): index of j/k (j ≤ k) is k(k+1)/2 + j.
+          const het = (a * (a + 1)) / 2;
+          return [values[0] as InfoScalar, values[het] as InfoScalar, values[het + a] as InfoScalar];
+        }
+        if (n === alleles) return [values[0] as InfoScalar, values[a] as InfoScalar];
+        break;
+      }
+      case ".":
+        return values;
+      default:
+        if (Number(def.number) === n) return values;
+    }
+    this.warn(`info-count:${def.id}`, `${this.source}: INFO ${def.id} (Number=${def.number}) has ${n} value(s) for ${altCount} ALT allele(s); kept whole`);
+    return values;
+  }
+
+  private mismatch(def: FieldDefinition, raw: string): string {
+    this.warn(`info-type:${def.id}`, `${this.source}: INFO ${def.id} value '${abbreviate(raw)}' is not ${def.type}; kept as text`);
+    return raw;
+  }
+}
+
+function convert(s: string, type: FieldDefinition["type"]): InfoScalar | typeof MISMATCH {
+  if (s === ".") return null;
+  switch (type) {
+    case "Integer":
+      return INT_RE.test(s) ? Number(s) : MISMATCH;
+    case "Float":
+      if (!FLOAT_RE.test(s)) return MISMATCH;
+      return /^[+-]?nan$/i.test(s) ? Number.NaN : /inf/i.test(s) ? (s.startsWith("-") ? -Infinity : Infinity) : Number(s);
+    default:
+      return decodePercent(s);
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The public entry points: {@link openVcf} (path or `-`) and {@link openVcfStream}
+ * (any Readable). Both read and validate the header before returning, then stream
+ * variants in batches with memory bounded by one decoded chunk.
+ */
+import type { Readable } from "node:stream";
+import { ConfigError, VcfAgentError } from "../errors.js";
+import type { VcfHeader } from "./types.js";
+import { openPathBytes, openStreamBytes, type ByteSource } from "./open.js";
+import { decodePieces } from "./lines.js";
+import { HeaderReader } from "./header-read.js";
+import { InfoTyper } from "./info.js";
+import { OrderTracker } from "./order.js";
+import { RecordParser, type InvalidPolicy } from "./record.js";
+import { ReaderCounters, type ReaderStats } from "./stats.js";
+import { parseRegion } from "./region.js";
+import { REGION_HINT, openTabix, regionLines, type TabixSource } from "./tabix.js";
+import type { RecordContext, VcfVariant } from "./variant.js";
+
+/** Options of {@link openVcf} and {@link openVcfStream}. */
+export interface ReadOptions {
+  /**
+   * Read only this region: `chr17:43044295-43125483`, `17`, `17:100-` (1-based, inclusive).
+   * Needs a bgzip-compressed file with a `.tbi` or `.csi` index next to it (or `indexPath`).
+   */
+  region?: string;
+  /** Index file for `region` when it is not `FILE.tbi` / `FILE.csi`. */
+  indexPath?: string;
+  /**
+   * `"error"` (default): a data line that cannot be read throws {@link VcfFormatError}
+   * (`file:line: reason`). `"skip"`: it is counted in `stats.skippedInvalid` (first 20
+   * messages kept) and reading goes on; variants already yielded are unaffected.
+   */
+  onInvalid?: InvalidPolicy;
+  /** Aborts reading between chunks. */
+  signal?: AbortSignal;
+}
+
+/** Batch size of the per-variant iterator. */
+const ITERATOR_BATCH = 1024;
+
+/**
+ * Opens a VCF file (plain, gzip or bgzip — detected from the bytes) or `-` for stdin,
+ * and reads its header.
+ * @throws VcfFormatError for an empty, binary, BCF, bzip2, truncated or header-less input.
+ * @example
+ * const reader = await openVcf("calls.vcf.gz");
+ * for await (const batch of reader.batches(500)) for (const v of batch) console.log(v.variantId, v.info("CLNSIG"));
+ */
+export async function openVcf(input: string, options: ReadOptions = {}): Promise<VcfReader> {
+  checkOptions(options);
+  if (options.region !== undefined && input === "-") {
+    throw new VcfAgentError(`<stdin>: region '${options.region}': cannot read a region from stdin; ${REGION_HINT}`, "VCF_REGION");
+  }
+  const bytes = await openPathBytes(input);
+  return VcfReader.open(bytes, input === "-" ? undefined : input, options);
+}
+
+/**
+ * Reads a VCF from any byte stream (`name` is used in messages). Regions need a file,
+ * so `options.region` is rejected here.
+ */
+export async function openVcfStream(readable: Readable, name: string, options: ReadOptions = {}): Promise<VcfReader> {
+  checkOptions(options);
+  if (options.region !== undefined) {
+    throw new VcfAgentError(`${name}: region '${options.region}': cannot read a region from a stream; ${REGION_HINT}`, "VCF_REGION");
+  }
+  return VcfReader.open(await openStreamBytes(readable, name), undefined, options);
+}
+
+/** A streaming VCF reader. Iterate it once, with {@link VcfReader.batches} or `for await`. */
+export class VcfReader {
+  private consumed = false;
+  private closed = false;
+
+  private constructor(
+    /** Display name used in messages (`<stdin>` for `-`). */
+    readonly source: string,
+    /** The parsed header. */
+    readonly header: VcfHeader,
+    private readonly counters: ReaderCounters,
+    private readonly produce: () => AsyncGenerator<VcfVariant[]>,
+    private readonly release: () => void,
+  ) {}
+
+  /** @internal Reads the header from `bytes` and prepares the variant stream. */
+  static async open(bytes: ByteSource, path: string | undefined, options: ReadOptions): Promise<VcfReader> {
+    const source = bytes.source;
+    const signal = options.signal;
+    let tabix: TabixSource | undefined;
+    const counters = new ReaderCounters(() => ({ read: bytes.bytesRead + (tabix?.bytesRead() ?? 0), total: bytes.totalBytes }));
+    const warn = (key: string, message: string): void => counters.warn(key, message);
+    const headerReader = new HeaderReader(source, warn);
+    let parser: RecordParser | undefined;
+    const linesDone = (): number => parser?.lineNo ?? headerReader.lineNo;
+    const pieces = decodePieces(bytes.chunks(linesDone, signal), source, linesDone);
+    try {
+      if (options.region !== undefined && bytes.compression !== "bgzf") {
+        throw new VcfAgentError(`${source}: region '${options.region}': the file is ${bytes.compression === "gzip" ? "gzip- but not bgzip-compressed" : "not compressed"}; ${REGION_HINT}`, "VCF_REGION");
+      }
+      const head = await headerReader.read(pieces);
+      const ctx: RecordContext = { source, header: head.header, typer: new InfoTyper(head.header.info, source, warn), warn };
+      parser = new RecordParser(ctx, counters, new OrderTracker(source, warn), options.onInvalid ?? "error");
+      parser.lineNo = headerReader.lineNo;
+      const p = parser;
+      if (options.region === undefined) {
+        const produce = async function* (): AsyncGenerator<VcfVariant[]> {
+          const first: VcfVariant[] = [];
+          p.parsePiece(head.rest, head.from, first);
+          if (first.length > 0) yield first;
+          for await (const text of pieces) {
+            const out: VcfVariant[] = [];
+            p.parsePiece(text, 0, out);
+            if (out.length > 0) yield out;
+          }
+        };
+        const release = (): void => {
+          void pieces.return(undefined).catch(() => undefined);
+          bytes.close();
+        };
+        return new VcfReader(source, head.header, counters, produce, release);
+      }
+      // The header came from the stream; the records come from the index.
+      await pieces.return(undefined);
+      bytes.close();
+      const region = options.region;
+      tabix = await openTabix(path ?? source, region, options.indexPath);
+      const t = tabix;
+      const indexed = await t.file.getReferenceSequenceNames();
+      const parsed = parseRegion(region, source, new Set([...indexed, ...head.header.contigs.keys()]));
+      p.regionLabel = `${source} (region ${region})`;
+      if (!indexed.includes(parsed.chrom)) {
+        warn(`region-contig:${parsed.chrom}`, `${source}: region '${region}': contig '${parsed.chrom}' is not in the index ${t.indexPath}; no records`);
+      }
+      const contigLength = head.header.contigs.get(parsed.chrom)?.length;
+      const produce = async function* (): AsyncGenerator<VcfVariant[]> {
+        if (!indexed.includes(parsed.chrom)) return;
+        for await (const lines of regionLines(t, parsed, contigLength, signal)) {
+          const out: VcfVariant[] = [];
+          for (const line of lines) {
+            const end = line.charCodeAt(line.length - 1) === 13 ? line.length - 1 : line.length;
+            if (end > 0) p.parseLine(line, 0, end, 0, out);
+          }
+          if (out.length > 0) yield out;
+        }
+      };
+      return new VcfReader(source, head.header, counters, produce, () => undefined);
+    } catch (err) {
+      bytes.close();
+      throw err;
+    }
+  }
+
+  /** Live counters (records, variants, skips, warnings, bytes). */
+  get stats(): ReaderStats {
+    return this.counters;
+  }
+
+  /**
+   * Variants in arrays of `size` (the last may be shorter): one Variant per ALT allele
+   * after multi-allelic splitting; reference-only sites and gVCF `<*>`/`<NON_REF>`
+   * alleles are skipped (counted in `stats.skippedReferenceOnly`).
+   */
+  async *batches(size: number): AsyncGenerator<VcfVariant[]> {
+    if (!Number.isSafeInteger(size) || size < 1) throw new ConfigError("batchSize", `must be a positive integer, got ${String(size)}`);
+    this.claim();
+    let batch: VcfVariant[] = [];
+    try {
+      for await (const arr of this.produce()) {
+        let i = 0;
+        if (batch.length > 0) {
+          while (i < arr.length && batch.length < size) batch.push(arr[i++] as VcfVariant);
+          if (batch.length < size) continue;
+          yield batch;
+          batch = [];
+        }
+        if (i === 0 && arr.length === size) {
+          yield arr;
+          continue;
+        }
+        for (; arr.length - i >= size; i += size) yield arr.slice(i, i + size);
+        for (; i < arr.length; i++) batch.push(arr[i] as VcfVariant);
+      }
+      if (batch.length > 0) yield batch;
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** One variant at a time (batched underneath). */
+  async *[Symbol.asyncIterator](): AsyncGenerator<VcfVariant> {
+    for await (const batch of this.batches(ITERATOR_BATCH)) yield* batch;
+  }
+
+  /** Stops reading and releases the input. Safe to call more than once. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.release();
+  }
+
+  private claim(): void {
+    if (this.consumed) throw new VcfAgentError(`${this.source}: this reader was already iterated; open the file again`, "USAGE");
+    if (this.closed) throw new VcfAgentError(`${this.source}: this reader is closed`, "USAGE");
+    this.consumed = true;
+  }
+}
+
+function checkOptions(options: ReadOptions): void {
+  const { onInvalid, region, indexPath } = options;
+  if (onInvalid !== undefined && onInvalid !== "error" && onInvalid !== "skip") {
+    throw new ConfigError("onInvalid", `must be "error" or "skip", got ${JSON.stringify(onInvalid)}`);
+  }
+  if (region !== undefined && (typeof region !== "string" || region.trim() === "")) {
+    throw new ConfigError("region", `must be a non-empty string like "chr1:100-200", got ${JSON.stringify(region)}`);
+  }
+  if (indexPath !== undefined && region === undefined) {
+    throw new ConfigError("indexPath", "is only used with region");
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Region reads through a tabix (.tbi) or CSI index with @gmod/tabix. The region is read
+ * in windows sized from the index so that each window fetches at most
+ * {@link WINDOW_BUDGET_BYTES} of compressed data: memory stays bounded even for a whole
+ * chromosome of a dense file.
+ */
+import { access, open } from "node:fs/promises";
+import { inflateRawSync } from "node:zlib";
+import { TabixIndexedFile } from "@gmod/tabix";
+import { LocalFile, type GenericFilehandle } from "generic-filehandle2";
+import { VcfAgentError } from "../errors.js";
+import type { Region } from "./region.js";
+
+/** Compressed bytes one window may fetch. */
+export const WINDOW_BUDGET_BYTES = 4 << 20;
+/** Smallest window in bases (the tabix linear-index bin). */
+const MIN_WINDOW = 1 << 14;
+
+/** The hint given whenever a region cannot be read. */
+export const REGION_HINT = "region reads need a bgzip-compressed file with a .tbi or .csi index; run `bgzip FILE && tabix -p vcf FILE.gz`";
+
+/** An opened index plus the file handle whose bytes are counted. */
+export interface TabixSource {
+  readonly file: TabixIndexedFile;
+  readonly indexPath: string;
+  /** Compressed bytes fetched from the data file so far. */
+  bytesRead(): number;
+}
+
+/**
+ * Finds the index (`indexPath`, else `FILE.tbi`, else `FILE.csi`) and opens it.
+ * @throws VcfAgentError (`VCF_REGION`) when there is no index.
+ */
+export async function openTabix(path: string, region: string, indexPath?: string): Promise<TabixSource> {
+  const candidates = indexPath !== undefined ? [indexPath] : [`${path}.tbi`, `${path}.csi`];
+  let found: string | undefined;
+  for (const c of candidates) {
+    if (await exists(c)) {
+      found = c;
+      break;
+    }
+  }
+  if (found === undefined) {
+    const looked = candidates.join(" or ");
+    throw new VcfAgentError(`${path}: region '${region}': no index found (looked for ${looked}); ${REGION_HINT}`, "VCF_REGION");
+  }
+  const data = new CountingFile(new LocalFile(path));
+  const csi = (await indexMagic(found, path, region)) === "CSI";
+  const file = csi
+    ? new TabixIndexedFile({ filehandle: data, csiFilehandle: new LocalFile(found) })
+    : new TabixIndexedFile({ filehandle: data, tbiFilehandle: new LocalFile(found) });
+  return { file, indexPath: found, bytesRead: () => data.bytes };
+}
+
+/**
+ * Yields the data lines of `region`, one array per window, each line once, in file
+ * order. `contigLength` (from the header) bounds an open-ended region.
+ */
+export async function* regionLines(src: TabixSource, region: Region, contigLength: number | undefined, signal?: AbortSignal): AsyncGenerator<string[]> {
+  const { file } = src;
+  const meta = await file.getMetadata();
+  const maxEnd = meta.maxRefLength;
+  const endExcl = Math.min(region.end ?? contigLength ?? maxEnd, maxEnd);
+  const chrom = region.chrom;
+  let ws = region.start - 1;
+  let width = endExcl - ws;
+  let first = true;
+  while (ws < endExcl) {
+    signal?.throwIfAborted();
+    const remaining = await file.bytesForRegions([{ refName: chrom, start: ws, end: endExcl }]);
+    if (remaining === 0) return;
+    let we = endExcl;
+    if (remaining > WINDOW_BUDGET_BYTES) {
+      width = Math.min(width, endExcl - ws);
+      while (width > MIN_WINDOW && (await file.bytesForRegions([{ refName: chrom, start: ws, end: ws + width }])) > WINDOW_BUDGET_BYTES) {
+        width = Math.floor(width / 2);
+      }
+      we = Math.min(endExcl, ws + width);
+    }
+    const lines: string[] = [];
+    // Later windows drop records that start before them: those overlapped an earlier window and were emitted there.
+    const lowest = first ? Number.NEGATIVE_INFINITY : ws;
+    const lineCallback = (line: string, _offset: number, start0: number): void => {
+      if (start0 >= lowest) lines.push(line);
+    };
+    await file.getLines(chrom, ws, we, signal === undefined ? { lineCallback } : { lineCallback, signal });
+    if (lines.length > 0) yield lines;
+    first = false;
+    ws = we;
+    width *= 2;
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads the magic of a BGZF-compressed index (`TBI\1` or `CSI\1`) from its first block. */
+async function indexMagic(indexPath: string, path: string, region: string): Promise<"TBI" | "CSI"> {
+  const fh = await open(indexPath, "r");
+  try {
+    const head = Buffer.alloc(1 << 16);
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    const bsize = bytesRead >= 18 && head[0] === 0x1f && head[1] === 0x8b ? head.readUInt16LE(16) + 1 : 0;
+    if (bsize > 26 && bsize <= bytesRead) {
+      const magic = inflateRawSync(head.subarray(18, bsize - 8)).subarray(0, 4).toString("latin1");
+      if (magic === "TBI\u0001") return "TBI";
+      if (magic === "CSI\u0001") return "CSI";
+    }
+  } catch {
+    // Fall through to the error below: an unreadable index is as good as none.
+  } finally {
+    await fh.close();
+  }
+  throw new VcfAgentError(`${path}: region '${region}': ${indexPath} is not a tabix (.tbi) or CSI index; ${REGION_HINT}`, "VCF_REGION");
+}
+
+/** Delegates to a file handle and counts the bytes read through it (for progress). */
+class CountingFile implements GenericFilehandle {
+  bytes = 0;
+  constructor(private readonly inner: GenericFilehandle) {}
+  async read(length: number, position: number, opts?: Parameters<GenericFilehandle["read"]>[2]): Promise<Uint8Array<ArrayBuffer>> {
+    const buf = await this.inner.read(length, position, opts);
+    this.bytes += buf.length;
+    return buf;
+  }
+  readFile: GenericFilehandle["readFile"] = ((options?: never) => this.inner.readFile(options)) as GenericFilehandle["readFile"];
+  stat(): ReturnType<GenericFilehandle["stat"]> {
+    return this.inner.stat();
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}

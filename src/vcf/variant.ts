@@ -1,0 +1,140 @@
+/**
+ * The {@link Variant} implementation. It keeps the decoded text it came from plus the
+ * tab offsets of its line, so ID, QUAL, FILTER, INFO and sample columns cost nothing
+ * until asked for. Keep in mind that it therefore holds its text piece (≤ ~1 MiB)
+ * alive: copy the fields you need if you keep variants for long.
+ */
+import type { AlleleKind, InfoValue, Variant, VcfHeader } from "./types.js";
+import type { InfoTyper } from "./info.js";
+import type { WarnFn } from "./header.js";
+import { findInfo, listInfoKeys } from "./info.js";
+import { alleleKind } from "./kind.js";
+import { abbreviate } from "./meta.js";
+
+/** What every variant of one reader shares. */
+export interface RecordContext {
+  readonly source: string;
+  readonly header: VcfHeader;
+  readonly typer: InfoTyper;
+  readonly warn: WarnFn;
+}
+
+const QUAL_RE = /^[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)$/;
+
+/** One ALT allele of one VCF record; see {@link Variant}. */
+export class VcfVariant implements Variant {
+  private cachedId: string | undefined;
+
+  /**
+   * @internal Built by the record parser. `t2`…`t8` are offsets in `text` of the tabs
+   * ending columns 2, 3, 5, 6, 7 and 8 (`t8` = `end` when the line has 8 columns); offsets
+   * rather than substrings keep the per-record cost to one object.
+   */
+  constructor(
+    private readonly ctx: RecordContext,
+    private readonly text: string,
+    private readonly t2: number,
+    private readonly t3: number,
+    private readonly t5: number,
+    private readonly t6: number,
+    private readonly t7: number,
+    private readonly t8: number,
+    private readonly end: number,
+    readonly chrom: string,
+    readonly pos: number,
+    readonly ref: string,
+    readonly alt: string,
+    readonly altIndex: number,
+    readonly altCount: number,
+    readonly line: number,
+  ) {}
+
+  /** `chrom-pos-ref-alt`, built on first use. */
+  get variantId(): string {
+    return (this.cachedId ??= `${this.chrom}-${this.pos}-${this.ref}-${this.alt}`);
+  }
+
+  /** The ID column; `.` → empty string. */
+  get id(): string {
+    const id = this.text.slice(this.t2 + 1, this.t3);
+    return id === "." ? "" : id;
+  }
+
+  get kind(): AlleleKind {
+    return alleleKind(this.ref, this.alt);
+  }
+
+  /** QUAL as a number; `.` or text that is not a number (warned once) → null. */
+  get qual(): number | null {
+    const q = this.text.slice(this.t5 + 1, this.t6);
+    if (q === ".") return null;
+    if (QUAL_RE.test(q)) return Number(q);
+    this.ctx.warn("qual", `${this.ctx.source}:${this.line}: QUAL '${abbreviate(q)}' is not a number; read as missing`);
+    return null;
+  }
+
+  get filter(): readonly string[] {
+    const f = this.text.slice(this.t6 + 1, this.t7);
+    return f === "." ? [] : f.split(";");
+  }
+
+  get rawInfo(): string {
+    return this.text.slice(this.t7 + 1, this.t8);
+  }
+
+  /**
+   * Typed INFO value for this ALT, or undefined when the key is absent. Flag → true;
+   * Number=1 and Number=A → a scalar; Number=R → `[ref, alt]`; Number=G → diploid
+   * `[0/0, 0/a, a/a]`; otherwise an array. See {@link InfoTyper.value}.
+   */
+  info(key: string): InfoValue | undefined {
+    const from = this.t7 + 1;
+    const raw = findInfo(this.text, from, this.t8, key);
+    return raw === undefined ? undefined : this.ctx.typer.value(key, raw, this.altIndex, this.altCount);
+  }
+
+  infoKeys(): readonly string[] {
+    return listInfoKeys(this.text, this.t7 + 1, this.t8, (key) =>
+      this.ctx.warn(`info-duplicate:${key}`, `${this.ctx.source}:${this.line}: INFO key '${abbreviate(key)}' appears twice in one record; the first value is used`),
+    );
+  }
+
+  /** FORMAT keys (`GT`, `DP`, …); empty when the line has no FORMAT column. */
+  formatKeys(): readonly string[] {
+    if (this.t8 >= this.end) return [];
+    const tab = this.text.indexOf("\t", this.t8 + 1);
+    const fmt = this.text.slice(this.t8 + 1, tab === -1 || tab > this.end ? this.end : tab);
+    return fmt === "." || fmt === "" ? [] : fmt.split(":");
+  }
+
+  /**
+   * Raw per-sample columns (e.g. `0|1:35`), in header sample order; parsed only on call.
+   * A count that differs from the header's samples is warned once.
+   */
+  sampleColumns(): readonly string[] {
+    if (this.t8 >= this.end) return [];
+    const tab = this.text.indexOf("\t", this.t8 + 1);
+    const cols = tab === -1 || tab >= this.end ? [] : this.text.slice(tab + 1, this.end).split("\t");
+    const expected = this.ctx.header.samples.length;
+    if (cols.length !== expected) {
+      this.ctx.warn("sample-count", `${this.ctx.source}:${this.line}: ${cols.length} sample column(s) but the header names ${expected}`);
+    }
+    return cols;
+  }
+
+  /** The whole data line as read (without line terminator). */
+  rawLine(): string {
+    return this.text.slice(this.lineStart(), this.end);
+  }
+
+  /** A plain object for logs and JSON (INFO left raw). */
+  toJSON(): Record<string, unknown> {
+    return { variantId: this.variantId, chrom: this.chrom, pos: this.pos, id: this.id, ref: this.ref, alt: this.alt, altIndex: this.altIndex, altCount: this.altCount, kind: this.kind, qual: this.qual, filter: this.filter, info: this.rawInfo, line: this.line };
+  }
+
+  private lineStart(): number {
+    // The line starts right after the previous newline; CHROM never contains one.
+    const nl = this.text.lastIndexOf("\n", this.t2);
+    return nl + 1;
+  }
+}
