@@ -39,14 +39,14 @@ export function registerDemo(program: Command): void {
             const texts = batch.map((v) => summarizeVariant(v, layout).description);
             if (first.length < 3) first.push(...texts.slice(0, 3 - first.length));
             for (const out of await service.pushBatch(texts)) {
-              vectors += out.length;
-              width = out[0]?.length ?? width;
+              vectors += out.vectors.length;
+              width = out.vectors[0]?.length ?? width;
             }
             progress.update({ variants: reader.stats.variants, bytesRead: reader.stats.bytesRead, totalBytes: reader.stats.totalBytes });
           }
-          for (const out of await service.flush()) {
-            vectors += out.length;
-            width = out[0]?.length ?? width;
+          for (const out of service.flush()) {
+            vectors += out.vectors.length;
+            width = out.vectors[0]?.length ?? width;
           }
         } finally {
           progress.stop();

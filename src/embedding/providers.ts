@@ -1,23 +1,22 @@
 import type { EmbeddingOptions, MemoryOptimizationConfig } from "../config.js";
-import { createProvider as createRemoteProvider } from "./factory.js";
+import { createProvider as createRemoteProvider, supportsNativeDimensions } from "./factory.js";
 import { LocalEmbeddingProvider } from "./local.js";
 import type { EmbeddingProvider } from "./provider.js";
 
-/** Models that were trained to be truncated (Matryoshka) and accept a `dimensions` request. */
-export function supportsNativeDimensions(options: Pick<EmbeddingOptions, "provider" | "model">): boolean {
-  return options.provider === "openai" && /^text-embedding-3-/.test(options.model ?? "text-embedding-3-small");
+/** True when `p` returns a width it was asked for (Matryoshka models), so PCA is not needed. */
+export function emitsNativeDimensions(p: EmbeddingProvider): boolean {
+  return (p as { supportsNativeDimensions?: boolean }).supportsNativeDimensions === true;
 }
 
 /**
- * The provider a session asks for. With dimension reduction on and a model that can
- * emit the target width itself, the provider is asked for that width (no PCA needed).
+ * The provider a session asks for: `local` (default) or a remote one. With dimension
+ * reduction on and a model that can emit the target width itself, the provider is asked
+ * for that width, and no PCA is fitted.
  */
 export function createProvider(options: EmbeddingOptions, memory?: MemoryOptimizationConfig): EmbeddingProvider {
   if (options.provider === "local") {
     return new LocalEmbeddingProvider(options.dimensions === undefined ? {} : { dimensions: options.dimensions });
   }
-  if (memory?.dimensionReductionEnabled && options.dimensions === undefined && supportsNativeDimensions(options)) {
-    return createRemoteProvider({ ...options, dimensions: memory.targetDimensions });
-  }
-  return createRemoteProvider(options);
+  const native = memory?.dimensionReductionEnabled === true && supportsNativeDimensions(options);
+  return createRemoteProvider(options, native && memory ? { targetDimensions: memory.targetDimensions } : {});
 }

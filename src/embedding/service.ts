@@ -3,8 +3,9 @@ import { SessionConfig } from "../config.js";
 import { MemoryMonitor, type CleanupResult, type MemoryMonitorStats } from "../memory/monitor.js";
 import { createCache, type EmbeddingCache } from "./cache.js";
 import { isComposable, type EmbeddingProvider } from "./provider.js";
-import { IdentityStage, type DimensionReductionStats, type OutputStage } from "./stage.js";
-import { createProvider } from "./providers.js";
+import { IdentityStage, type DimensionReductionStats, type OutputStage, type StageBatch } from "./stage.js";
+import { PcaStage } from "./pca-stage.js";
+import { createProvider, emitsNativeDimensions } from "./providers.js";
 
 /** Cache figures in the seed's shape (camelCase), all measured from the live cache. */
 export interface CacheStatsSummary {
@@ -123,7 +124,7 @@ export class VariantEmbeddingService {
 
   /** Width of the vectors this service hands out now (the reduced width once PCA is trained). */
   get embeddingDimensions(): number {
-    return this.emittedWidth ?? this.stage.outputDimensions;
+    return this.emittedWidth ?? this.stage.outputDimensions ?? this.provider.dimensions;
   }
 
   /** The output stage (PCA reducer or identity); the store persists its model. */
@@ -151,6 +152,11 @@ export class VariantEmbeddingService {
     return this.stage.transformQuery(v as Float32Array);
   }
 
+  /** Query vectors for several texts (see {@link VariantEmbeddingService.embed}). */
+  async embedQueries(texts: readonly string[], options: { signal?: AbortSignal } = {}): Promise<Float32Array[]> {
+    return (await this.embedRaw(texts, options)).map((v) => this.stage.transformQuery(v));
+  }
+
   /**
    * Streams vectors for `texts`, in input order, in batches of `streamingBatchSize`.
    * Each batch makes at most one provider call (for its cache misses). With PCA on,
@@ -165,12 +171,12 @@ export class VariantEmbeddingService {
     for await (const t of texts) {
       batch.push(t);
       if (batch.length >= size) {
-        for (const out of await this.stage.push(await this.embedRaw(batch, options))) yield this.mark(out);
+        for (const out of await this.pushBatch(batch, undefined, options)) yield out.vectors;
         batch = [];
       }
     }
-    if (batch.length > 0) for (const out of await this.stage.push(await this.embedRaw(batch, options))) yield this.mark(out);
-    for (const out of await this.stage.finish()) yield this.mark(out);
+    if (batch.length > 0) for (const out of await this.pushBatch(batch, undefined, options)) yield out.vectors;
+    for (const out of this.flush()) yield out.vectors;
   }
 
   /**
@@ -178,13 +184,13 @@ export class VariantEmbeddingService {
    * texts: returns the batches ready to leave (possibly none while PCA trains). Call
    * {@link VariantEmbeddingService.flush} at the end of input.
    */
-  async pushBatch(texts: readonly string[], options: { signal?: AbortSignal } = {}): Promise<Float32Array[][]> {
-    return (await this.stage.push(await this.embedRaw(texts, options))).map((b) => this.mark(b));
+  async pushBatch(texts: readonly string[], tag?: unknown, options: { signal?: AbortSignal } = {}): Promise<StageBatch[]> {
+    return this.stage.push(await this.embedRaw(texts, options), tag).map((b) => this.mark(b));
   }
 
-  /** Releases what the output stage still holds (end of input). */
-  async flush(): Promise<Float32Array[][]> {
-    return (await this.stage.finish()).map((b) => this.mark(b));
+  /** Releases what the output stage still holds (end of input), in input order. */
+  flush(): StageBatch[] {
+    return this.stage.finish().map((b) => this.mark(b));
   }
 
   /**
@@ -333,10 +339,19 @@ export class VariantEmbeddingService {
     const mem = this.config.memoryOptimization;
     const dims = this.provider.dimensions;
     if (!mem.dimensionReductionEnabled) return new IdentityStage(dims, "dimension reduction disabled");
-    if (mem.targetDimensions >= dims) {
-      return new IdentityStage(dims, `target ${mem.targetDimensions} ≥ provider width ${dims}`);
+    if (emitsNativeDimensions(this.provider) && dims === mem.targetDimensions) {
+      const full = (this.provider as { nativeDimensions?: number }).nativeDimensions ?? dims;
+      return new IdentityStage(dims, `${this.provider.id} returns ${dims} dimensions natively`, "native", full);
     }
-    return new IdentityStage(dims, "PCA reducer not configured", "none", mem.trainingSamples);
+    if (mem.targetDimensions >= dims) {
+      return new IdentityStage(dims, `targetDimensions ${mem.targetDimensions} is not below the provider width ${dims}`);
+    }
+    return new PcaStage({
+      targetDimensions: mem.targetDimensions,
+      trainingSamples: mem.trainingSamples,
+      inputDimensions: dims,
+      providerId: this.provider.id,
+    });
   }
 
   private semanticKeyOf(text: string): string {
@@ -347,8 +362,8 @@ export class VariantEmbeddingService {
     return (this.provider as unknown as { compose(s: Float32Array, t: string): Float32Array }).compose(semantic, text);
   }
 
-  private mark(batch: Float32Array[]): Float32Array[] {
-    const first = batch[0];
+  private mark(batch: StageBatch): StageBatch {
+    const first = batch.vectors[0];
     if (first) {
       if (this.emittedWidth === null) this.emittedWidth = first.length;
       else if (first.length !== this.emittedWidth) {

@@ -22,41 +22,54 @@ export interface DimensionReductionStats {
   projectionVectorsPerSecond: number | null;
 }
 
+/** One batch leaving a stage: its vectors (one width) and the caller's tag (e.g. the records they belong to). */
+export interface StageBatch {
+  readonly vectors: Float32Array[];
+  readonly tag: unknown;
+}
+
 /** A stage that may hold vectors back and later release them in input order. */
 export interface OutputStage {
-  /** Width of the vectors this stage emits now (and, once it has emitted any, forever). */
-  readonly outputDimensions: number;
+  /** Width of the vectors this stage emits now; undefined while it has not decided yet. */
+  readonly outputDimensions: number | undefined;
+  /** Width of the vectors it accepts. */
+  readonly inputDimensions: number;
   /** Accepts one batch; returns the batches ready to leave, in input order (possibly none). */
-  push(batch: Float32Array[]): Float32Array[][] | Promise<Float32Array[][]>;
+  push(vectors: Float32Array[], tag: unknown): StageBatch[];
   /** End of input: releases whatever is held. */
-  finish(): Float32Array[][] | Promise<Float32Array[][]>;
+  finish(): StageBatch[];
   /** Maps a query vector to the emitted width (queries must match stored vectors). */
-  transformQuery(v: Float32Array): Float32Array | Promise<Float32Array>;
-  /** Vectors held back right now (bounded by the stage). */
-  readonly heldVectors: number;
+  transformQuery(v: Float32Array): Float32Array;
   stats(): DimensionReductionStats;
 }
 
 /** Passes vectors through unchanged; used when reduction is off or not possible. */
 export class IdentityStage implements OutputStage {
   readonly outputDimensions: number;
-  readonly heldVectors = 0;
+  readonly inputDimensions: number;
   private readonly reason: string;
   private readonly reduction: "native" | "none";
-  private readonly needed: number;
+  private readonly original: number;
 
-  constructor(dimensions: number, reason: string, reduction: "native" | "none" = "none", trainingSamplesNeeded = 0) {
+  /**
+   * @param dimensions width in and out
+   * @param reason why nothing is reduced here (reported in stats)
+   * @param reduction `native` when the provider already returns a reduced width
+   * @param originalDimensions the model's full width, for `native` (memory saved vs it)
+   */
+  constructor(dimensions: number, reason: string, reduction: "native" | "none" = "none", originalDimensions = dimensions) {
     this.outputDimensions = dimensions;
+    this.inputDimensions = dimensions;
     this.reason = reason;
     this.reduction = reduction;
-    this.needed = trainingSamplesNeeded;
+    this.original = originalDimensions;
   }
 
-  push(batch: Float32Array[]): Float32Array[][] {
-    return [batch];
+  push(vectors: Float32Array[], tag: unknown): StageBatch[] {
+    return [{ vectors, tag }];
   }
 
-  finish(): Float32Array[][] {
+  finish(): StageBatch[] {
     return [];
   }
 
@@ -69,12 +82,12 @@ export class IdentityStage implements OutputStage {
       isTrained: false,
       reason: this.reason,
       reduction: this.reduction,
-      originalDimensions: this.outputDimensions,
+      originalDimensions: this.original,
       targetDimensions: this.outputDimensions,
       trainingSamplesCollected: 0,
-      trainingSamplesNeeded: this.needed,
+      trainingSamplesNeeded: 0,
       varianceRetained: null,
-      memoryReductionPercent: 0,
+      memoryReductionPercent: Math.round(10000 * (1 - this.outputDimensions / this.original)) / 100,
       fitSeconds: null,
       projectionVectorsPerSecond: null,
     };
