@@ -1,10 +1,12 @@
 /**
- * Test doubles for Variant and VcfHeader, and a small VCF reader built on them, so
- * annotation and description code can be tested on real files independently of src/vcf/reader.
+ * Test doubles for Variant and VcfHeader (typed and sliced like src/vcf/info.ts does),
+ * and a small whole-file reader built on them for fixtures the streaming reader is not needed for.
  */
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import type { AlleleKind, FieldDefinition, InfoScalar, InfoValue, Variant, VcfHeader } from "../../src/vcf/types.js";
+import { alleleKind } from "../../src/vcf/kind.js";
+import { decodePercent } from "../../src/vcf/percent.js";
+import type { FieldDefinition, InfoScalar, InfoValue, Variant, VcfHeader } from "../../src/vcf/types.js";
 
 /** A header whose INFO definitions come from `##INFO=<...>` lines. */
 export function headerFromLines(metaLines: readonly string[], samples: readonly string[] = []): VcfHeader {
@@ -44,19 +46,10 @@ export function makeHeader(defs: Record<string, Partial<FieldDefinition>> = {}):
   return { fileformat: "VCFv4.2", info, format: new Map(), filters: new Map(), contigs: new Map(), samples: [], metaLines: [] };
 }
 
-function alleleKind(ref: string, alt: string): AlleleKind {
-  if (alt === "*") return "overlapping_deletion";
-  if (alt.startsWith("<")) return "symbolic";
-  if (alt.includes("[") || alt.includes("]") || alt.startsWith(".") || alt.endsWith(".")) return "breakend";
-  if (ref.length === 1 && alt.length === 1) return "snv";
-  if (ref.length === alt.length) return "mnv";
-  return "indel";
-}
-
 function convert(text: string, type: FieldDefinition["type"] | undefined): InfoScalar {
   if (text === ".") return null;
   if (type === "Integer" || type === "Float") return Number(text);
-  return text;
+  return decodePercent(text);
 }
 
 /** INFO values typed and sliced to one ALT the way the VCF spec defines Number=A/R. */
