@@ -52,19 +52,29 @@ export function axisVector(dims: number, axis: number, tilt = 0): Float32Array {
 }
 
 /**
- * `n` unit vectors in `clusters` Gaussian-ish clusters (sum of uniforms), like embeddings
- * of many similar variants: the shape on which ANN recall is meaningful.
+ * `n` unit vectors in nested clusters (cluster + sub-cluster + sub-sub-cluster + noise at
+ * halving scales), like embeddings of variants that share a gene, then a consequence, then
+ * a locus: neighbourhoods exist at every scale, which is what makes recall meaningful.
  */
 export function clusteredVectors(n: number, dims: number, clusters: number, seed: number): Float32Array {
   const rnd = seeded(seed);
-  const centres = new Float32Array(clusters * dims);
-  for (let i = 0; i < centres.length; i++) centres[i] = rnd() * 2 - 1;
+  const gauss = () => rnd() + rnd() + rnd() - 1.5;
+  const levels: [number, number][] = [
+    [clusters, 1],
+    [16, 0.5],
+    [8, 0.25],
+  ];
+  const centres = levels.map(([count, scale]) => Float32Array.from({ length: count * dims }, () => gauss() * scale));
   const out = new Float32Array(n * dims);
   for (let r = 0; r < n; r++) {
-    const c = Math.floor(rnd() * clusters);
+    const picks = levels.map(([count]) => Math.floor(rnd() * count));
+    const first = picks[0] as number;
+    // Sub-cluster offsets depend on the parent, so the same sub-index differs between clusters.
+    const shift = picks.map((p, l) => (l === 0 ? p : (p + (picks[l - 1] as number) * 7 + l * 13) % (levels[l] as [number, number])[0]));
     for (let j = 0; j < dims; j++) {
-      const noise = (rnd() + rnd() + rnd() - 1.5) * 0.35;
-      out[r * dims + j] = (centres[c * dims + j] as number) + noise;
+      let x = gauss() * 0.06;
+      for (let l = 0; l < levels.length; l++) x += (centres[l] as Float32Array)[(shift[l] as number) * dims + ((j + first * l) % dims)] as number;
+      out[r * dims + j] = x;
     }
   }
   return normalizeRows(out, dims);
