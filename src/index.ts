@@ -1,0 +1,84 @@
+/**
+ * vcf-agent: stream VCF files, describe and embed variants in bounded memory, reduce them
+ * with PCA, store them in LanceDB, and report what every optimization measurably saved.
+ */
+export { VcfAgentError, VcfFormatError, ConfigError, type ErrorCode } from "./errors.js";
+
+export {
+  MemoryOptimizationConfig,
+  SessionConfig,
+  DEFAULT_OPTIMIZATION_LEVEL,
+  STORE_DEFAULTS,
+  loadConfigFile,
+  configFromEnv,
+  resolveSessionConfig,
+  type AnnIndexType,
+  type CachingStrategy,
+  type ConfigInput,
+  type EmbeddingOptions,
+  type MemoryOptimizationOptions,
+  type OptimizationLevel,
+  type ProviderName,
+  type StoreOptions,
+  type SessionConfigInput,
+  type ResolveOptions,
+} from "./config.js";
+
+export {
+  openVcf,
+  openVcfStream,
+  VcfReader,
+  parseRegion,
+  type ReadOptions,
+  type ReaderStats,
+  type Region,
+  type Variant,
+  type VcfHeader,
+  type FieldDefinition,
+  type InfoValue,
+  type InfoScalar,
+  type AlleleKind,
+} from "./vcf/index.js";
+export { annotationLayout, annotate, type AnnotationLayout, type VariantAnnotation } from "./vcf/annotations.js";
+export { describeVariant, summarizeVariant, type VariantSummary } from "./vcf/describe.js";
+
+export { isComposable, type EmbeddingProvider, type ComposableProvider } from "./embedding/provider.js";
+export { LocalEmbeddingProvider, type LocalEmbeddingOptions } from "./embedding/local.js";
+export { OpenAIProvider } from "./embedding/openai.js";
+export { OllamaProvider } from "./embedding/ollama.js";
+export { createProvider } from "./embedding/providers.js";
+export { LanceEmbeddingFunction } from "./embedding/adapters.js";
+export { createCache, type EmbeddingCache, type CacheStats, type CacheOptions } from "./embedding/cache.js";
+export {
+  VariantEmbeddingService,
+  type OptimizationStats,
+  type OptimizationStatus,
+  type CacheStatsSummary,
+  type GenerationStats,
+  type ServiceDependencies,
+} from "./embedding/service.js";
+export { IdentityStage, type OutputStage, type StageBatch, type DimensionReductionStats } from "./embedding/stage.js";
+export { PcaStage, type PcaStageOptions } from "./embedding/pca-stage.js";
+
+export { fitPca, varianceRetained, type PcaModel } from "./reduce/pca.js";
+export { projectBatch } from "./reduce/project.js";
+export { saveModel, loadModel } from "./reduce/model-file.js";
+export { PcaReducer, type PcaReducerStats } from "./reduce/reducer.js";
+
+export { MemoryMonitor, type MemorySnapshot, type CleanupResult, type MemoryMonitorStats } from "./memory/monitor.js";
+
+export {
+  VariantStore,
+  DEFAULT_DB_URI,
+  DEFAULT_TABLE,
+  parseFilter,
+  compileFilters,
+  FILTER_FIELDS,
+  type Filter,
+  type FilterField,
+  type FilterOp,
+  type SearchOptions,
+  type StoreStats,
+  type VariantRows,
+  type VariantHit,
+} from "./store/index.js";
