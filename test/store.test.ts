@@ -369,6 +369,22 @@ describe("VariantStore indexes and stats", () => {
     expect(await store.count()).toBe(N);
   });
 
+  it("builds IVF_RQ and HNSW_SQ indexes in place of IVF_PQ", async () => {
+    for (const [type, lanceType] of [
+      ["ivf_rq", "IvfRq"],
+      ["hnsw_sq", "IvfHnswSq"],
+    ] as const) {
+      const built = await store.createVectorIndex({ type, numPartitions: 8 });
+      expect(built).toMatchObject({ type, numPartitions: 8, codeBytesPerVector: type === "ivf_rq" ? D / 8 : D });
+      const vectorIndexes = (await store.stats()).indices.filter((i) => i.columns.includes("vector"));
+      expect(vectorIndexes).toMatchObject([{ type: lanceType, indexedRows: N, distanceType: "cosine" }]);
+      // A stored vector finds itself first, at distance ~0.
+      const hits = await store.searchVector(vectors.slice(123 * D, 124 * D), { k: 3 });
+      expect(hits[0]?.variantId).toBe("chr1-1123-A-G");
+      expect(hits[0]?.distance).toBeCloseTo(0, 5);
+    }
+  });
+
   it("refuses an ANN index on a table too small to train it", async () => {
     const small = await VariantStore.connect(path.join(tmp.dir, "small"));
     await small.addBatch(axisRows(BASE));
