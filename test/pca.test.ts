@@ -408,3 +408,23 @@ describe("PcaReducer", () => {
     expect(s.varianceRetained).toBeLessThan(1);
   });
 });
+
+describe("plain-JS fallback (VCF_AGENT_WASM_SIMD=0)", () => {
+  it("fits and projects like the SIMD kernels", () => {
+    const data = lowRankData(300, 72, 10, 31);
+    const simd = fitPca(data, { outputDimensions: 20, providerId: "p" });
+    const input = flat(data.slice(0, 9));
+    const viaSimd = projectBatch(simd, input, 9);
+    process.env["VCF_AGENT_WASM_SIMD"] = "0";
+    try {
+      const js = fitPca(data, { outputDimensions: 20, providerId: "p" });
+      expect(maxAbsDiff(js.explainedVariance, simd.explainedVariance)).toBeLessThan(1e-10);
+      expect(maxAbsDiff(js.components, simd.components)).toBeLessThan(1e-5);
+      const p = new Projector(js);
+      expect(p.kernel).toBe("js-blocked");
+      expect(maxAbsDiff(p.project(input, 9), viaSimd)).toBeLessThan(1e-4);
+    } finally {
+      delete process.env["VCF_AGENT_WASM_SIMD"];
+    }
+  });
+});

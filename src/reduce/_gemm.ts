@@ -117,8 +117,12 @@ let relaxedOk: boolean | undefined;
 
 const probeShape = (relaxed: boolean): GemmShape => ({ elementBytes: 4, lda: 4, ldc: 4, rowBlock: 1, vectors: 1, relaxed });
 
-/** True when this runtime validates WebAssembly SIMD (Node ≥ 16.4). */
+/**
+ * True when this runtime validates WebAssembly SIMD (Node ≥ 16.4) and the environment
+ * does not set `VCF_AGENT_WASM_SIMD=0` (which selects the plain-JS kernels everywhere).
+ */
 export function simdSupported(): boolean {
+  if (process.env["VCF_AGENT_WASM_SIMD"] === "0") return false;
   simdOk ??= safeValidate(gemmModuleBytes(probeShape(false), { minPages: 1, maxPages: 1, shared: false }));
   return simdOk;
 }

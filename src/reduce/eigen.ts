@@ -19,11 +19,14 @@ export interface EigenPairs {
   readonly vectors: Float64Array;
 }
 
+import { applyReflectors } from "./_backtransform.js";
+import { tridiagonalize } from "./_tridiag.js";
+
 const EPS = 2.220446049250313e-16;
 
 /**
  * The `k` largest eigenpairs of the symmetric `n × n` matrix `a` (row-major; only the
- * lower triangle is read). `a` is overwritten with the Householder vectors.
+ * lower triangle is read). `a` may be overwritten.
  *
  * @example
  * const { values, vectors } = symmetricEigenTop(Float64Array.of(2, 1, 1, 2), 2, 1); // values[0] = 3
@@ -31,87 +34,11 @@ const EPS = 2.220446049250313e-16;
 export function symmetricEigenTop(a: Float64Array, n: number, k: number, signal?: AbortSignal): EigenPairs {
   if (!Number.isInteger(n) || n < 1 || a.length < n * n) throw new RangeError(`symmetricEigenTop: need an ${n}×${n} matrix, got ${a.length} values`);
   if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`symmetricEigenTop: k must be in 1..${n}, got ${k}`);
-  const diag = new Float64Array(n);
-  const off = new Float64Array(Math.max(0, n - 1));
-  const tau = new Float64Array(Math.max(0, n - 1));
-  tridiagonalize(a, n, diag, off, tau, signal);
+  const { diag, off, tau, reflectors } = tridiagonalize(a, n, signal);
   const values = largestTridiagonalEigenvalues(diag, off, k);
   const vectors = tridiagonalEigenvectors(diag, off, values, signal);
-  backTransform(a, n, tau, vectors, k, signal);
+  applyReflectors(reflectors, n, tau, vectors, k, signal);
   return { values, vectors };
-}
-
-/**
- * Householder tridiagonalization of the lower triangle of `a`. Reflector j is
- * H_j = I − τ_j v vᵀ with v = (0…0, 1, a[j][j+2..]) stored in row j right of the diagonal,
- * where the trailing updates never look (they read only the lower triangle).
- */
-function tridiagonalize(a: Float64Array, n: number, diag: Float64Array, off: Float64Array, tau: Float64Array, signal?: AbortSignal): void {
-  const v = new Float64Array(n);
-  const p = new Float64Array(n);
-  for (let j = 0; j < n - 2; j++) {
-    if ((j & 31) === 0) signal?.throwIfAborted();
-    const s = j + 1; // first index of the trailing block
-    const alpha = a[s * n + j]!;
-    let xnorm2 = 0;
-    for (let i = s + 1; i < n; i++) {
-      const x = a[i * n + j]!;
-      xnorm2 += x * x;
-    }
-    diag[j] = a[j * n + j]!;
-    if (xnorm2 === 0) {
-      // Already tridiagonal in this column: identity reflector.
-      off[j] = alpha;
-      tau[j] = 0;
-      continue;
-    }
-    const beta = -Math.sign(alpha || 1) * Math.sqrt(alpha * alpha + xnorm2);
-    const t = (beta - alpha) / beta;
-    const scale = 1 / (alpha - beta);
-    off[j] = beta;
-    tau[j] = t;
-    v[s] = 1;
-    a[j * n + s] = 1;
-    for (let i = s + 1; i < n; i++) {
-      const vi = a[i * n + j]! * scale;
-      v[i] = vi;
-      a[j * n + i] = vi;
-    }
-    // p = τ A22 v, reading each lower-triangle row once for both halves of the product.
-    p.fill(0, s, n);
-    for (let i = s; i < n; i++) {
-      const row = i * n;
-      const vi = v[i]!;
-      let acc = 0;
-      for (let c = s; c < i; c++) {
-        const aic = a[row + c]!;
-        acc += aic * v[c]!;
-        p[c] = p[c]! + aic * vi;
-      }
-      p[i] = p[i]! + acc + a[row + i]! * vi;
-    }
-    let pv = 0;
-    for (let i = s; i < n; i++) {
-      const pi = p[i]! * t;
-      p[i] = pi;
-      pv += pi * v[i]!;
-    }
-    const kk = -0.5 * t * pv;
-    for (let i = s; i < n; i++) p[i] = p[i]! + kk * v[i]!;
-    // A22 −= v pᵀ + p vᵀ (lower triangle).
-    for (let i = s; i < n; i++) {
-      const row = i * n;
-      const vi = v[i]!;
-      const pi = p[i]!;
-      for (let c = s; c <= i; c++) a[row + c] = a[row + c]! - vi * p[c]! - pi * v[c]!;
-    }
-  }
-  if (n >= 2) {
-    diag[n - 2] = a[(n - 2) * n + n - 2]!;
-    off[n - 2] = a[(n - 1) * n + n - 2]!;
-    tau[n - 2] = 0;
-  }
-  diag[n - 1] = a[(n - 1) * n + n - 1]!;
 }
 
 /** Number of eigenvalues of T strictly less than x (Sturm sequence via LDLᵀ signs). */
@@ -299,27 +226,4 @@ function normalize(b: Float64Array): boolean {
   const inv = 1 / Math.sqrt(s);
   for (let i = 0; i < b.length; i++) b[i] = b[i]! * inv;
   return true;
-}
-
-/** vectors ← Q vectors, Q = H_0 … H_{n−3}; applied in blocks of rows to stay in cache. */
-function backTransform(a: Float64Array, n: number, tau: Float64Array, vectors: Float64Array, k: number, signal?: AbortSignal): void {
-  const BLOCK = 16;
-  for (let r0 = 0; r0 < k; r0 += BLOCK) {
-    signal?.throwIfAborted();
-    const r1 = Math.min(k, r0 + BLOCK);
-    for (let j = n - 3; j >= 0; j--) {
-      const t = tau[j]!;
-      if (t === 0) continue;
-      const s = j + 1;
-      const vrow = j * n;
-      for (let r = r0; r < r1; r++) {
-        const x = r * n;
-        let dot = vectors[x + s]!;
-        for (let i = s + 1; i < n; i++) dot += a[vrow + i]! * vectors[x + i]!;
-        dot *= t;
-        vectors[x + s] = vectors[x + s]! - dot;
-        for (let i = s + 1; i < n; i++) vectors[x + i] = vectors[x + i]! - dot * a[vrow + i]!;
-      }
-    }
-  }
 }
