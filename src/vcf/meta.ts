@@ -13,7 +13,9 @@ export type StructuredValue =
  * Parses `text`, which must start with `<`.
  * @example parseStructured('<ID=DP,Number=1,Type=Integer,Description="Depth">').ok // true
  */
-export function parseStructured(text: string): StructuredValue {
+export function parseStructured(value: string): StructuredValue {
+  // Trailing blanks after '>' occur in the wild (htslib test-vcf-hdr-in.vcf) and mean nothing.
+  const text = value.trimEnd();
   const end = text.length - 1;
   if (text.charCodeAt(end) !== 62 /* > */) return fail("is not closed with '>'");
   const fields = new Map<string, string>();
@@ -26,26 +28,28 @@ export function parseStructured(text: string): StructuredValue {
     if (text[i] !== "=") return fail(`item '${abbreviate(text.slice(keyStart, i))}' is not key=value`);
     if (key.length === 0) return fail("has an item with an empty key");
     i++;
-    let value: string;
+    while (i < end && text.charCodeAt(i) === 32) i++;
+    let v: string;
     const c = text[i];
     if (c === '"') {
       const r = readQuoted(text, i, end);
       if (r === undefined) return fail(`has an unterminated quoted value for ${key}`);
-      value = r.value;
+      v = r.value;
       i = r.next;
     } else if (c === "[") {
       const close = text.indexOf("]", i);
       if (close === -1 || close >= end) return fail(`has an unterminated [list] for ${key}`);
-      value = text.slice(i, close + 1);
+      v = text.slice(i, close + 1);
       i = close + 1;
     } else {
       const comma = text.indexOf(",", i);
       const stop = comma === -1 || comma > end ? end : comma;
-      value = text.slice(i, stop);
+      v = text.slice(i, stop).trim();
       i = stop;
     }
+    while (i < end && text.charCodeAt(i) === 32) i++;
     if (i < end && text[i] !== ",") return fail(`has unexpected text after the value of ${key}: '${abbreviate(text.slice(i, end))}'`);
-    if (!fields.has(key)) fields.set(key, value);
+    if (!fields.has(key)) fields.set(key, v);
     if (i < end) i++;
   }
   return { ok: true, fields };

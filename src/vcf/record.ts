@@ -82,10 +82,11 @@ export class RecordParser {
     if (t2 === t1 + 1) return this.bad(text, s, end, lineNo, "POS is empty");
     for (let i = t1 + 1; i < t2; i++) {
       const d = text.charCodeAt(i) - 48;
-      if (d < 0 || d > 9) return this.bad(text, s, end, lineNo, `POS '${abbreviate(text.slice(t1 + 1, t2))}' is not a positive integer`);
+      if (d < 0 || d > 9) return this.bad(text, s, end, lineNo, `POS '${abbreviate(text.slice(t1 + 1, t2))}' is not a non-negative integer`);
       pos = pos * 10 + d;
     }
-    if (pos === 0) return this.bad(text, s, end, lineNo, "POS 0 is not a positive integer (VCF positions are 1-based)");
+    // POS 0 marks a telomere (VCF 4.3 §1.6.1, breakends); hts-specs' passed files use it.
+    if (pos === 0) this.ctx.warn("pos-zero", `${this.ctx.source}:${lineNo}: POS 0 (telomere position) accepted`);
     if (pos > MAX_POS) return this.bad(text, s, end, lineNo, `POS ${text.slice(t1 + 1, t2)} is larger than ${MAX_POS}`);
 
     const ref = text.slice(t3 + 1, t4);
