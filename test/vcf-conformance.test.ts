@@ -5,7 +5,7 @@
  * minus reference-only alleles (`.`, `<*>`, `<NON_REF>`) on both sides.
  */
 import { existsSync, readdirSync } from "node:fs";
-import path from "node:path";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { VcfFormatError } from "../src/errors.js";
 import { CONFORMANCE, LOCAL_DATA, REAL, bcftoolsSites, corpusRows, readAll, sitesOnlyCopy } from "./_vcf-corpus.js";
