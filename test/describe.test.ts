@@ -1,4 +1,4 @@
-import path from "node:path";
+import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { annotationLayout } from "../src/vcf/annotations.js";
