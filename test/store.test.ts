@@ -322,7 +322,7 @@ describe("VariantStore indexes and stats", () => {
     expect(scalar).toContain("variant_id_idx");
     const progress: IndexProgress[] = [];
     const built = await store.createVectorIndex({ onProgress: (p) => progress.push(p) });
-    expect(built).toMatchObject({ type: "ivf_pq", numPartitions: 71, numSubVectors: 8, rows: N });
+    expect(built).toMatchObject({ type: "ivf_pq", numPartitions: 19, numSubVectors: 8, rows: N });
     expect(progress.at(0)?.phase).toBe("building");
     expect(progress.at(-1)).toMatchObject({ phase: "done", rows: N });
 

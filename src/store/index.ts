@@ -10,3 +10,5 @@ export type { VectorIndexType, VectorIndexOptions, VectorIndexShape, IndexProgre
 export { prepareBatch } from "./batch.js";
 export type { PreparedBatch } from "./batch.js";
 export type { PcaModelSummary } from "./_pca.js";
+export { VariantRowsBuilder } from "./rows-builder.js";
+export type { VariantRowInput } from "./rows-builder.js";

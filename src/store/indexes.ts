@@ -38,7 +38,7 @@ export interface IndexProgress {
 export interface VectorIndexOptions {
   /** Default `ivf_pq`. */
   readonly type?: VectorIndexType;
-  /** IVF partitions; default ≈ √rows. */
+  /** IVF partitions; default √rows, at most rows/256. */
   readonly numPartitions?: number;
   /** PQ sub-vectors (ivf_pq only); must divide the width; default width/8 (8 floats → 1 byte each). */
   readonly numSubVectors?: number;
@@ -62,8 +62,8 @@ export interface VectorIndexShape {
 export const MIN_ROWS_FOR_PQ = 256;
 
 /**
- * Default index shape for `rows` vectors of width `dims`: √rows partitions (clamped so each
- * partition averages ≥ 1 training row), and for IVF_PQ sub-vectors of 8 floats each (SIMD
+ * Default index shape for `rows` vectors of width `dims`: √rows partitions (at most rows/256,
+ * so k-means has 256 training rows per partition), and for IVF_PQ sub-vectors of 8 floats each (SIMD
  * friendly in Lance) giving dims/8 code bytes — 192 for 1536-d, 96 for 768-d; wider vectors
  * get longer sub-vectors so the code stays within 200 bytes.
  * @throws VcfAgentError code "USAGE" for sizes that cannot work (sub-vectors not dividing dims).
@@ -73,7 +73,7 @@ export function chooseVectorIndexShape(rows: number, dims: number, options: Vect
   if (!VECTOR_INDEX_TYPES.includes(type)) {
     throw new VcfAgentError(`vector index type ${JSON.stringify(type)} is not one of ${VECTOR_INDEX_TYPES.join(", ")}`, "USAGE");
   }
-  const numPartitions = options.numPartitions ?? Math.max(1, Math.min(Math.round(Math.sqrt(rows)), rows));
+  const numPartitions = options.numPartitions ?? defaultPartitions(rows);
   if (!Number.isInteger(numPartitions) || numPartitions < 1) {
     throw new VcfAgentError(`numPartitions must be a positive integer, got ${numPartitions}`, "USAGE");
   }
@@ -84,6 +84,11 @@ export function chooseVectorIndexShape(rows: number, dims: number, options: Vect
     throw new VcfAgentError(`numSubVectors must be a positive divisor of the vector width ${dims}, got ${numSubVectors}`, "USAGE");
   }
   return { type, numPartitions, numSubVectors, codeBytesPerVector: numSubVectors };
+}
+
+/** √rows, but no more than rows/256: Lance trains k-means on 256 rows per partition and warns below that. */
+function defaultPartitions(rows: number): number {
+  return Math.max(1, Math.min(Math.round(Math.sqrt(rows)), Math.floor(rows / 256)));
 }
 
 function defaultSubVectors(dims: number): number {

@@ -60,8 +60,8 @@ export interface AddBatchResult {
   readonly duplicatesInBatch: number;
   /** Table version committed by this write (each write is one atomic commit). */
   readonly version: number;
-  /** `create` (first batch makes the table), `append` (table was empty) or `merge` (keyed on variant_id). */
-  readonly method: "create" | "append" | "merge";
+  /** `create` (first batch makes the table), `append` (table was empty), `merge` (keyed on variant_id) or `none` (empty batch). */
+  readonly method: "create" | "append" | "merge" | "none";
 }
 
 /** Options of {@link VariantStore.searchVector}. */
@@ -218,7 +218,7 @@ export class VariantStore {
     const base = { duplicatesInBatch: batch.duplicatesInBatch };
     if (batch.rows === 0) {
       const version = this.#table === null ? 0 : await wrap(where, () => (this.#table as lancedb.Table).version());
-      return { ...base, inserted: 0, updated: 0, skipped: 0, version, method: "merge" };
+      return { ...base, inserted: 0, updated: 0, skipped: 0, version, method: "none" };
     }
     if (this.#table === null) {
       const created = await this.#tryCreate(batch.table, where);
