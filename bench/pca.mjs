@@ -1,0 +1,189 @@
+// PCA benchmark: fit time, projection kernels side by side, exact-kNN time, and
+// recall@10 of cosine neighbours after reduction vs exact neighbours at full width, on
+// (a) local-embedder vectors of generated variant descriptions and (b) synthetic
+// power-law vectors. Run: npm run bench:pca   (BENCH_PCA_N=10000 for a quick run)
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { performance } from "node:perf_hooks";
+import { fitPca, varianceRetained } from "../dist/reduce/pca.js";
+import { Projector } from "../dist/reduce/project.js";
+import { projectBlockedJs, projectNaive } from "../dist/reduce/project-js.js";
+import { exactKnn, recallAtK } from "../dist/reduce/knn.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const N = Number(process.env.BENCH_PCA_N ?? 50_000); // database vectors per data set
+const Q = Number(process.env.BENCH_PCA_QUERIES ?? 1_000); // held-out query vectors
+const D = 1536;
+const K = 10; // recall@K
+const FIT_SAMPLES = 6_144; // the fit-time figure: 1536 → 768 on 6,144 vectors
+const TARGETS = [768, 512];
+
+const line = (name, fields) =>
+  console.log(`${name.padEnd(18)} ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === "number" && !Number.isInteger(v) ? v.toFixed(v < 10 ? 4 : 1) : v}`).join(" ")}`);
+const seconds = (t0) => (performance.now() - t0) / 1000;
+
+console.log(`# node ${process.version}, ${cpus()[0]?.model ?? "cpu"} × ${cpus().length}; N=${N} queries=${Q} d=${D}`);
+
+/** Seeded PRNG (mulberry32); synthetic data is test data, not embeddings. */
+function rng(seed) {
+  let a = seed >>> 0;
+  const uniform = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+  let spare = NaN;
+  const normal = () => {
+    if (!Number.isNaN(spare)) {
+      const s = spare;
+      spare = NaN;
+      return s;
+    }
+    const r = Math.sqrt(-2 * Math.log(uniform()));
+    const th = 2 * Math.PI * uniform();
+    spare = r * Math.sin(th);
+    return r * Math.cos(th);
+  };
+  return { normal };
+}
+
+/**
+ * n unit vectors whose covariance spectrum follows λ_i ∝ 1/i (like text embeddings),
+ * in a basis mixed by three Householder reflections, around a common mean direction.
+ */
+function powerLaw(n, seed) {
+  const r = rng(seed);
+  const basis = rng(1234); // same basis and mean for every call
+  const hs = [0, 1, 2].map(() => {
+    const h = Float64Array.from({ length: D }, basis.normal);
+    const norm = Math.hypot(...h);
+    return h.map((x) => x / norm);
+  });
+  const mean = Float64Array.from({ length: D }, () => 0.02 * basis.normal());
+  const scale = Float64Array.from({ length: D }, (_, i) => 1 / Math.sqrt(i + 1));
+  const out = new Float32Array(n * D);
+  const x = new Float64Array(D);
+  for (let s = 0; s < n; s++) {
+    for (let j = 0; j < D; j++) x[j] = scale[j] * r.normal();
+    for (const h of hs) {
+      let dot = 0;
+      for (let j = 0; j < D; j++) dot += h[j] * x[j];
+      for (let j = 0; j < D; j++) x[j] -= 2 * dot * h[j];
+    }
+    let norm = 0;
+    for (let j = 0; j < D; j++) {
+      x[j] += mean[j];
+      norm += x[j] * x[j];
+    }
+    norm = Math.sqrt(norm);
+    for (let j = 0; j < D; j++) out[s * D + j] = x[j] / norm;
+  }
+  return out;
+}
+
+/** Local-embedder vectors of generated variant descriptions (n database, q held-out queries). */
+async function localEmbedder(n, q) {
+  const { openVcf, annotationLayout, summarizeVariant, LocalEmbeddingProvider } = await import("../dist/index.js");
+  const gen = join(here, "..", "..", "shared", "tools", "gen_vcf.py");
+  const dir = join(here, "data");
+  mkdirSync(dir, { recursive: true });
+  const provider = new LocalEmbeddingProvider();
+  const embedFile = async (records, seed, want) => {
+    const file = join(dir, `pca_n${records}_seed${seed}.vcf`);
+    if (!existsSync(file)) execFileSync("sh", ["-c", `python3 "${gen}" --n ${records} --seed ${seed} > "${file}.tmp" && mv "${file}.tmp" "${file}"`]);
+    const reader = await openVcf(file);
+    const layout = annotationLayout(reader.header);
+    const out = new Float32Array(want * D);
+    let count = 0;
+    try {
+      for await (const batch of reader.batches(1000)) {
+        const texts = batch.slice(0, want - count).map((v) => summarizeVariant(v, layout).description);
+        const vecs = await provider.embedDocuments(texts);
+        vecs.forEach((v, i) => out.set(v, (count + i) * D));
+        count += vecs.length;
+        if (count >= want) break;
+      }
+    } finally {
+      await reader.close();
+    }
+    return { vectors: out.subarray(0, count * D), count };
+  };
+  const base = await embedFile(n, 7, n);
+  const queries = await embedFile(q, 8, q);
+  return { base: base.vectors, nBase: base.count, queries: queries.vectors, nQueries: queries.count, id: provider.id };
+}
+
+function kernels(model, input, n) {
+  const rows = [];
+  const time = (name, count, fn) => {
+    fn(Math.min(count, 8)); // warm-up (and WebAssembly tier-up)
+    const t0 = performance.now();
+    fn(count);
+    const s = seconds(t0);
+    rows.push({ name, count, perSecond: count / s });
+  };
+  const out = new Float32Array(n * model.outputDimensions);
+  time("naive-js", Math.min(n, 300), (c) => projectNaive(model, input, c, out));
+  time("blocked-js", Math.min(n, 3_000), (c) => projectBlockedJs(model, input, c, out));
+  const simd = new Projector(model);
+  time(simd.kernel, n, (c) => simd.project(input, c, out));
+  for (const r of rows) line("pca.project", { kernel: r.name, d: model.inputDimensions, k: model.outputDimensions, vectors: r.count, vectorsPerSecond: Math.round(r.perSecond) });
+  return out;
+}
+
+async function evaluate(label, base, nBase, queries, nQueries, providerId) {
+  let t0 = performance.now();
+  const truth = exactKnn(base, nBase, queries, nQueries, D, K);
+  line("pca.knn.exact", { data: label, d: D, base: nBase, queries: nQueries, seconds: seconds(t0) });
+  for (const target of TARGETS) {
+    for (const training of [4 * target, FIT_SAMPLES]) {
+      if (training > nBase) continue;
+      const model = fitPca(base.subarray(0, training * D), { outputDimensions: target, providerId, inputDimensions: D });
+      line("pca.fit", { data: label, d: D, k: target, samples: training, seconds: model.fitSeconds, varianceRetained: varianceRetained(model) });
+      const projector = new Projector(model);
+      t0 = performance.now();
+      const rb = projector.project(base, nBase);
+      const projectSeconds = seconds(t0);
+      const rq = projector.project(queries, nQueries);
+      t0 = performance.now();
+      const found = exactKnn(rb, nBase, rq, nQueries, target, K);
+      const knnSeconds = seconds(t0);
+      line("pca.recall", {
+        data: label,
+        k: target,
+        samples: training,
+        recallAt10: recallAtK(found, truth, K),
+        varianceRetained: varianceRetained(model),
+        projectSeconds,
+        knnSeconds,
+      });
+    }
+  }
+}
+
+// (b) synthetic first: it needs nothing but this module.
+let t0 = performance.now();
+const synth = powerLaw(N + Q, 7);
+const synthBase = synth.subarray(0, N * D);
+const synthQueries = synth.subarray(N * D);
+line("pca.data", { data: "synthetic-powerlaw", vectors: N + Q, seconds: seconds(t0) });
+{
+  const model = fitPca(synthBase.subarray(0, Math.min(N, FIT_SAMPLES) * D), { outputDimensions: 768, providerId: "synthetic", inputDimensions: D });
+  kernels(model, synthBase, Math.min(N, 50_000));
+}
+await evaluate("synthetic-powerlaw", synthBase, N, synthQueries, Q, "synthetic");
+
+// (a) local embedder on generated variant descriptions.
+try {
+  t0 = performance.now();
+  const real = await localEmbedder(N, Q);
+  line("pca.data", { data: "local-embedder", vectors: real.nBase + real.nQueries, seconds: seconds(t0) });
+  await evaluate("local-embedder", real.base, real.nBase, real.queries, real.nQueries, real.id);
+} catch (err) {
+  console.log(`pca.data           data=local-embedder skipped: ${err instanceof Error ? err.message : String(err)}`);
+}
