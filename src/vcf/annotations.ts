@@ -115,6 +115,48 @@ const AF_KEYS = [
 /** CSQ subfields read as allele frequency when no INFO key gives one. */
 const CSQ_AF_FIELDS = ["gnomADe_AF", "gnomAD_AF", "gnomADg_AF", "AF", "MAX_AF"] as const;
 
+/** Every INFO key annotate reads; a bit each in the mask of keys present on a record. */
+const READ_KEYS = ["GENEINFO", "CLNSIG", "MC", "CLNDN", "CSQ", "ANN", "EFF", ...AF_KEYS] as const;
+type ReadKey = (typeof READ_KEYS)[number];
+const KEY_BIT = new Map<string, number>(READ_KEYS.map((k, i) => [k, 1 << i]));
+/** READ_KEYS by the code of their first character, for the presence scan. */
+const BY_FIRST: ([string, number][] | undefined)[] = [];
+for (const [k, bit] of KEY_BIT) (BY_FIRST[k.charCodeAt(0)] ??= []).push([k, bit]);
+
+/**
+ * Which READ_KEYS the INFO text holds, as a bit mask, in one pass over it. Asking the
+ * variant only for keys that are there keeps absent keys from costing a search each.
+ */
+function presentKeys(raw: string): number {
+  let mask = 0;
+  const n = raw.length;
+  let s = 0;
+  while (s < n) {
+    let e = raw.indexOf(";", s);
+    if (e < 0) e = n;
+    const candidates = BY_FIRST[raw.charCodeAt(s)];
+    if (candidates) {
+      for (const [key, bit] of candidates) {
+        const end = s + key.length;
+        if (end <= e && raw.startsWith(key, s) && (end === e || raw.charCodeAt(end) === 61 /* = */)) {
+          mask |= bit;
+          break;
+        }
+      }
+    }
+    s = e + 1;
+  }
+  return mask;
+}
+
+// Keys present on the record being annotated (annotate is synchronous, so one slot serves).
+let present = 0;
+
+/** `v.info(key)` when the record has `key`, without searching for keys it lacks. */
+function info(v: Variant, key: ReadKey): InfoValue | undefined {
+  return (present & KEY_BIT.get(key)!) !== 0 ? v.info(key) : undefined;
+}
+
 /** ClinVar disease names that say nothing about the condition. */
 const UNINFORMATIVE_CONDITIONS = new Set(["not provided", "not specified", "see cases", "none provided", "."]);
 
@@ -123,6 +165,7 @@ const UNINFORMATIVE_CONDITIONS = new Set(["not provided", "not specified", "see 
  * VEP CSQ (else SnpEff ANN, else EFF) entries that belong to this ALT.
  */
 export function annotate(variant: Variant, layout: AnnotationLayout): VariantAnnotation {
+  present = presentKeys(variant.rawInfo);
   const clin = clinvar(variant);
   let pred: Predicted | undefined;
   let predSource: "vep" | "snpeff" | undefined;
@@ -173,10 +216,10 @@ interface Clinvar {
 
 /** ClinVar's fields, or undefined when the record has none of them. */
 function clinvar(v: Variant): Clinvar | undefined {
-  const geneinfo = infoText(v.info("GENEINFO"));
-  const clnsig = infoText(v.info("CLNSIG"));
-  const mc = infoText(v.info("MC"));
-  const clndn = infoText(v.info("CLNDN"));
+  const geneinfo = infoText(info(v, "GENEINFO"));
+  const clnsig = infoText(info(v, "CLNSIG"));
+  const mc = infoText(info(v, "MC"));
+  const clndn = infoText(info(v, "CLNDN"));
   if (geneinfo === undefined && clnsig === undefined && mc === undefined && clndn === undefined) return undefined;
   const out: Clinvar = {};
   if (geneinfo !== undefined) {
@@ -242,7 +285,7 @@ function firstCondition(clndn: string): string | undefined {
 /** Allele frequency from INFO (AF, then AF_EXAC, AF_ESP, AF_TGP, gnomAD-style keys). */
 function infoFrequency(v: Variant): number | undefined {
   for (const key of AF_KEYS) {
-    const f = frequency(v.info(key), v.altIndex);
+    const f = frequency(info(v, key), v.altIndex);
     if (f !== undefined) return f;
   }
   return undefined;
@@ -392,7 +435,7 @@ function entryMatches(e: string, n: number, mode: number, alleleIdx: number, all
 
 /** VEP CSQ: among this ALT's entries prefer PICK=1, then CANONICAL=YES, then the most severe consequence. */
 function fromCsq(v: Variant, names: readonly string[]): Predicted | undefined {
-  const list = entries(v.info("CSQ"));
+  const list = entries(info(v, "CSQ"));
   if (!list || list.length === 0) return undefined;
   const ix = csqIndex(names);
   const mode = matchMode(list, "|", ix.allele, v, ix.alleleNum);
@@ -456,7 +499,7 @@ function afterColon(s: string): string {
 
 /** SnpEff ANN: the first entry for this ALT (SnpEff sorts entries most severe first). */
 function fromAnn(v: Variant, names: readonly string[]): Predicted | undefined {
-  const list = entries(v.info("ANN"));
+  const list = entries(info(v, "ANN"));
   if (!list || list.length === 0) return undefined;
   const at = (name: string) => names.indexOf(name);
   const iAllele = at("Allele");
@@ -494,7 +537,7 @@ const IMPACT_ORDER: Readonly<Record<string, number>> = { HIGH: 0, MODERATE: 1, L
 
 /** Old SnpEff EFF `EFFECT(IMPACT|CLASS|CODON|AA|AA_LEN|GENE|...)`: the most severe entry for this ALT. */
 function fromEff(v: Variant, names: readonly string[]): Predicted | undefined {
-  const list = entries(v.info("EFF"));
+  const list = entries(info(v, "EFF"));
   if (!list || list.length === 0) return undefined;
   const at = (re: RegExp) => names.findIndex((n) => re.test(n));
   const iImpact = at(/^effect_impact$/i);
