@@ -321,7 +321,7 @@ describe("VariantStore indexes and stats", () => {
     const scalar = await store.createScalarIndexes();
     expect(scalar).toContain("variant_id_idx");
     const progress: IndexProgress[] = [];
-    const built = await store.createVectorIndex({ onProgress: (p) => progress.push(p) });
+    const built = await store.createVectorIndex({ type: "ivf_pq", onProgress: (p) => progress.push(p) });
     expect(built).toMatchObject({ type: "ivf_pq", numPartitions: 19, numSubVectors: 8, rows: N });
     expect(progress.at(0)?.phase).toBe("building");
     expect(progress.at(-1)).toMatchObject({ phase: "done", rows: N });
@@ -369,13 +369,13 @@ describe("VariantStore indexes and stats", () => {
     expect(await store.count()).toBe(N);
   });
 
-  it("builds IVF_RQ and HNSW_SQ indexes in place of IVF_PQ", async () => {
+  it("builds IVF_RQ (the default) and HNSW_SQ indexes in place of IVF_PQ", async () => {
     for (const [type, lanceType] of [
-      ["ivf_rq", "IvfRq"],
+      [undefined, "IvfRq"],
       ["hnsw_sq", "IvfHnswSq"],
     ] as const) {
-      const built = await store.createVectorIndex({ type, numPartitions: 8 });
-      expect(built).toMatchObject({ type, numPartitions: 8, codeBytesPerVector: type === "ivf_rq" ? D / 8 : D });
+      const built = await store.createVectorIndex({ ...(type === undefined ? {} : { type }), numPartitions: 8 });
+      expect(built).toMatchObject({ type: type ?? "ivf_rq", numPartitions: 8, codeBytesPerVector: type === undefined ? D / 8 : D });
       const vectorIndexes = (await store.stats()).indices.filter((i) => i.columns.includes("vector"));
       expect(vectorIndexes).toMatchObject([{ type: lanceType, indexedRows: N, distanceType: "cosine" }]);
       // A stored vector finds itself first, at distance ~0.
@@ -388,8 +388,9 @@ describe("VariantStore indexes and stats", () => {
   it("refuses an ANN index on a table too small to train it", async () => {
     const small = await VariantStore.connect(path.join(tmp.dir, "small"));
     await small.addBatch(axisRows(BASE));
-    expect((await storeError(small.createVectorIndex())).message).toMatch(/has 8 rows; an IVF_PQ index needs at least 256/);
-    expect((await storeError(small.createVectorIndex({ numSubVectors: 3 }))).code).toBe("USAGE");
+    expect((await storeError(small.createVectorIndex({ type: "ivf_pq" }))).message).toMatch(/has 8 rows; an IVF_PQ index needs at least 256/);
+    expect((await storeError(small.createVectorIndex({ type: "ivf_pq", numSubVectors: 3 }))).code).toBe("USAGE");
+    expect((await storeError(small.createVectorIndex({ numSubVectors: 4 }))).message).toMatch(/numSubVectors applies to ivf_pq only, not ivf_rq/);
     small.close();
   });
 });

@@ -5,7 +5,7 @@ export { variantSchema, vectorType, readVectorWidth, METADATA_COLUMNS, VECTOR_CO
 export type { VariantRows, StoredVariant, VariantHit, MetadataColumn } from "./schema.js";
 export { parseFilter, checkFilter, compileFilters, sqlLiteral, isFilterField, FILTER_FIELDS } from "./filters.js";
 export type { Filter, FilterField, FilterOp, FilterValue } from "./filters.js";
-export { chooseVectorIndexShape, vectorIndexConfig, scalarIndexConfig, SCALAR_INDEXES, VECTOR_INDEX_TYPES, MIN_ROWS_FOR_PQ } from "./indexes.js";
+export { chooseVectorIndexShape, vectorIndexConfig, scalarIndexConfig, SCALAR_INDEXES, VECTOR_INDEX_TYPES, DEFAULT_VECTOR_INDEX, MIN_ROWS_FOR_PQ } from "./indexes.js";
 export type { VectorIndexType, VectorIndexOptions, VectorIndexShape, IndexProgress } from "./indexes.js";
 export { prepareBatch } from "./batch.js";
 export type { PreparedBatch } from "./batch.js";

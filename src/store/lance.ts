@@ -337,7 +337,7 @@ export class VariantStore {
   }
 
   /**
-   * Builds the ANN index on the vector column (IVF_PQ by default, cosine). Sizes default
+   * Builds the ANN index on the vector column (IVF_RQ by default, cosine). Sizes default
    * to {@link chooseVectorIndexShape}. Building takes minutes on large tables: pass
    * `onProgress` to show it. Rows added later are searched exactly until the index is rebuilt.
    * @throws VcfAgentError code "STORE" when the table is too small to train the index.
