@@ -254,3 +254,20 @@ describe("LocalEmbeddingProvider: similarity", () => {
     expect(dot(base, indel)).toBeGreaterThan(0.85);
   });
 });
+
+describe("LocalEmbeddingProvider: words", () => {
+  it("splits on dashes and no-break spaces but keeps accented letters in words", async () => {
+    expect(await p.embedQuery("Crohn — NOD2")).toEqual(await p.embedQuery("Crohn NOD2"));
+    expect(await p.embedQuery("Crohn\u00a0NOD2")).toEqual(await p.embedQuery("Crohn NOD2"));
+    expect(await p.embedQuery("maladie de Crohn")).not.toEqual(await p.embedQuery("maladie dé Crohn"));
+  });
+
+  it("reads gene-like words of a free-text query as genes, not chr17 or rs ids", async () => {
+    const brca1 = await one(describeAt("17", 43045712, "G", "A", "in gene BRCA1"));
+    const q1 = await p.embedQuery("variants in brca1");
+    const q2 = await p.embedQuery("variants in rs80357906");
+    expect(dot(q1, brca1)).toBeGreaterThan(0.4);
+    expect(dot(q2, brca1)).toBeLessThan(0.05);
+    expect(p.semanticKey("variants on chr17")).toBe("variants on");
+  });
+});

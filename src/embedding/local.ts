@@ -468,9 +468,13 @@ function cosTurns(t: number): number {
   return sinTurns(u >= 1 ? u - 1 : u);
 }
 
-/** Letters, digits and any non-ASCII code unit (accented names) make words. */
+/**
+ * Letters, digits and non-ASCII code units (accented names) make words; no-break space,
+ * general punctuation (dashes, quotes) and CJK punctuation separate them.
+ */
 function isWordChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c > 127;
+  if (c < 128) return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  return c !== 160 && !(c >= 0x2000 && c <= 0x206f) && !(c >= 0x3000 && c <= 0x303f) && c !== 0xfeff;
 }
 
 /**
