@@ -3,6 +3,9 @@ import { Command } from "commander";
 import { registerDemo } from "./demo.js";
 import { registerDescribe } from "./describe.js";
 import { registerEmbed } from "./embed.js";
+import { registerIngest } from "./ingest.js";
+import { registerSearch } from "./search.js";
+import { registerStats } from "./stats.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -14,6 +17,9 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run vcf-agent --help for usage)")
     .configureOutput({ outputError: (s, w) => w(s.startsWith("error: ") ? `vcf-agent: ${s.slice(7)}` : s) });
   registerDescribe(program);
+  registerIngest(program);
+  registerSearch(program);
+  registerStats(program);
   registerEmbed(program);
   registerDemo(program);
   return program;

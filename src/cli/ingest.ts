@@ -1,0 +1,94 @@
+import type { Command } from "commander";
+import { VcfAgentError } from "../errors.js";
+import { ingestVcf, type IngestSummary } from "../pipeline/ingest.js";
+import { Progress } from "./_progress.js";
+import { action, write } from "./_run.js";
+import { sessionFromFlags, type ConfigFlags } from "./_config.js";
+
+interface IngestFlags extends ConfigFlags {
+  region?: string;
+  onInvalid: string;
+  quiet?: boolean;
+  format: string;
+  index?: boolean;
+}
+
+/** The end-of-ingest summary, as people read it. */
+export function formatSummary(s: IngestSummary): string {
+  const lines = [
+    `${s.interrupted ? "interrupted" : "ingested"} ${s.source} into table ${s.table} (${s.uri})`,
+    `  variants: ${s.variantsRead} read, ${s.variantsWritten} written, ${s.variantsAlreadyStored} already stored` +
+      (s.resumedFrom > 0 ? ` (resumed after ${s.resumedFrom})` : ""),
+    `  skipped: ${s.skippedReferenceOnly} reference-only, ${s.skippedInvalid} invalid, ${s.duplicatesInFile} duplicates in file`,
+    `  time: ${s.seconds.toFixed(2)} s, ${s.variantsPerSecond} variants/s, peak RSS ${s.peakRssMb} MB`,
+    `  embeddings: ${s.dims} dims (${s.reduction})` +
+      (s.varianceRetained === null ? "" : `, variance retained ${(100 * s.varianceRetained).toFixed(2)}%`) +
+      `, cache hit rate ${s.cacheHitRate}%`,
+    `  table: ${s.tableRows} rows` + (s.index ? `, ${s.index.type} index built in ${s.index.seconds.toFixed(1)} s` : ""),
+  ];
+  if (s.warnings > 0) lines.push(`  warnings: ${s.warnings}`, ...s.warningMessages.map((m) => `    ${m}`));
+  if (s.skippedInvalid > 0) lines.push(...s.invalidMessages.map((m) => `    skipped: ${m}`));
+  if (s.interrupted) lines.push("  rerun the same command to resume; nothing committed is lost");
+  return lines.join("\n") + "\n";
+}
+
+/** `vcf-agent ingest <file|->`: VCF → descriptions → embeddings → PCA → LanceDB, resumable. */
+export function registerIngest(program: Command): void {
+  program
+    .command("ingest")
+    .description("describe, embed and store every variant of a VCF (idempotent and resumable)")
+    .argument("<file>", "VCF file (plain, gzip or bgzip), or - for standard input")
+    .option("--region <region>", "only this region, e.g. chr17:43044295-43125483 (needs a .tbi or .csi index)")
+    .option("--db <uri>", "database directory or LanceDB URI (default ./vcf-agent-db)")
+    .option("--table <name>", "table name (default variants)")
+    .option("--level <level>", "optimization level: basic, standard or aggressive")
+    .option("--config <file>", "configuration file (JSON or YAML)")
+    .option("--provider <name>", "embedding provider: local, openai or ollama")
+    .option("--model <model>", "provider model")
+    .option("--base-url <url>", "provider base URL")
+    .option("--on-invalid <mode>", "error: stop at the first bad record; skip: count bad records and go on", "error")
+    .option("--index", "build the ANN index after ingest even when the level does not")
+    .option("--format <format>", "summary as text or json", "text")
+    .option("--quiet", "no progress output")
+    .action(
+      action(async (file: string, flags: IngestFlags) => {
+        if (flags.onInvalid !== "error" && flags.onInvalid !== "skip") {
+          throw new VcfAgentError(`option --on-invalid: expected error or skip, got '${flags.onInvalid}'`, "USAGE");
+        }
+        if (flags.format !== "text" && flags.format !== "json") {
+          throw new VcfAgentError(`option --format: expected text or json, got '${flags.format}'`, "USAGE");
+        }
+        const config = await sessionFromFlags(flags);
+        const controller = new AbortController();
+        const stop = (): void => {
+          if (controller.signal.aborted) process.exit(130); // second Ctrl-C: leave now; committed rows stay
+          process.stderr.write("\nvcf-agent: stopping after the current batch (Ctrl-C again to leave at once)\n");
+          controller.abort();
+        };
+        process.on("SIGINT", stop);
+        process.on("SIGTERM", stop);
+        let progress: Progress | undefined;
+        try {
+          const summary = await ingestVcf({
+            input: file,
+            config,
+            ...(flags.region === undefined ? {} : { region: flags.region }),
+            onInvalid: flags.onInvalid,
+            signal: controller.signal,
+            ...(flags.index ? { buildIndex: true } : {}),
+            onProgress: (p) => {
+              progress ??= new Progress("ingest", { quiet: flags.quiet ?? false, totalBytes: p.totalBytes });
+              progress.update({ variants: p.variantsRead, bytesRead: p.bytesRead, totalBytes: p.totalBytes });
+            },
+          });
+          progress?.stop();
+          await write(flags.format === "json" ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary));
+          if (summary.interrupted) process.exitCode = 130;
+        } finally {
+          progress?.stop();
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+        }
+      }),
+    );
+}

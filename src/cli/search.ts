@@ -1,0 +1,96 @@
+import type { Command } from "commander";
+import { VcfAgentError } from "../errors.js";
+import { VariantSearch, type QueryOptions } from "../pipeline/search.js";
+import type { VariantHit } from "../store/index.js";
+import { action, write } from "./_run.js";
+import { intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";
+
+interface SearchFlags extends ConfigFlags {
+  k: string;
+  filter: string[];
+  format: string;
+  nprobes?: string;
+  refineFactor?: string;
+  exact?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function queryOptions(flags: SearchFlags): QueryOptions {
+  if (flags.format !== "table" && flags.format !== "jsonl") {
+    throw new VcfAgentError(`option --format: expected table or jsonl, got '${flags.format}'`, "USAGE");
+  }
+  return {
+    k: intFlag("--k", flags.k, 10),
+    filters: flags.filter,
+    ...(flags.nprobes === undefined ? {} : { nprobes: intFlag("--nprobes", flags.nprobes, 20) }),
+    ...(flags.refineFactor === undefined ? {} : { refineFactor: Number(flags.refineFactor) }),
+    ...(flags.exact ? { exact: true } : {}),
+  };
+}
+
+function cell(value: unknown, width: number): string {
+  const s = value === null || value === undefined ? "." : String(value);
+  return s.length > width ? s.slice(0, width - 1) + "…" : s.padEnd(width);
+}
+
+/** Hits as an aligned table or JSON lines. */
+export function formatHits(hits: readonly VariantHit[], format: string): string {
+  if (format === "jsonl") return hits.map((h) => JSON.stringify(h)).join("\n") + (hits.length ? "\n" : "");
+  const head = ["rank", "distance", "variant_id", "gene", "consequence", "clinical_significance", "af", "condition"];
+  const widths = [4, 8, 26, 9, 22, 26, 8, 30];
+  const rows = hits.map((h, i) => [i + 1, h.distance.toFixed(4), h.variantId, h.gene, h.consequence, h.clinicalSignificance, h.af, h.condition]);
+  return [head, ...rows].map((r) => r.map((v, i) => cell(v, widths[i] as number)).join(" ").trimEnd()).join("\n") + "\n";
+}
+
+function addCommonOptions(cmd: Command): Command {
+  return cmd
+    .option("--k <n>", "number of results", "10")
+    .option("--filter <field=value>", "structured filter, repeatable (gene=BRCA1, clinical_significance=Pathogenic, pos=43044295..43125483, af<0.01)", collect, [])
+    .option("--format <format>", "table or jsonl", "table")
+    .option("--db <uri>", "database directory or LanceDB URI (default ./vcf-agent-db)")
+    .option("--table <name>", "table name (default variants)")
+    .option("--config <file>", "configuration file (JSON or YAML)")
+    .option("--provider <name>", "embedding provider (must be the one that filled the table)")
+    .option("--model <model>", "provider model")
+    .option("--base-url <url>", "provider base URL")
+    .option("--nprobes <n>", "IVF partitions to probe (ANN index only)")
+    .option("--refine-factor <n>", "re-rank k × n ANN candidates exactly (0: off)")
+    .option("--exact", "exact search, ignoring any ANN index");
+}
+
+/** `vcf-agent search "<text>"` and `vcf-agent similar <variant_id>`. */
+export function registerSearch(program: Command): void {
+  addCommonOptions(
+    program
+      .command("search")
+      .description("find the stored variants nearest to a text, e.g. \"pathogenic missense in BRCA1\"")
+      .argument("<text>", "query text"),
+  ).action(
+    action(async (text: string, flags: SearchFlags) => {
+      const opts = queryOptions(flags);
+      const search = await VariantSearch.open(await sessionFromFlags(flags));
+      try {
+        await write(formatHits(await search.text(text, opts), flags.format));
+      } finally {
+        search.close();
+      }
+    }),
+  );
+  addCommonOptions(
+    program
+      .command("similar")
+      .description("find the stored variants nearest to a stored one")
+      .argument("<variant_id>", "chrom-pos-ref-alt, e.g. 17-43045712-G-A"),
+  ).action(
+    action(async (id: string, flags: SearchFlags) => {
+      const opts = queryOptions(flags);
+      const search = await VariantSearch.open(await sessionFromFlags(flags));
+      try {
+        await write(formatHits(await search.similar(id, opts), flags.format));
+      } finally {
+        search.close();
+      }
+    }),
+  );
+}

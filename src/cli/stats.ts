@@ -1,0 +1,97 @@
+import type { Command } from "commander";
+import { VcfAgentError } from "../errors.js";
+import { VariantStore } from "../store/index.js";
+import { action, write } from "./_run.js";
+import { intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";
+
+interface StatsFlags extends ConfigFlags {
+  format: string;
+}
+
+interface IndexFlags extends ConfigFlags {
+  type: string;
+  partitions?: string;
+  subVectors?: string;
+  scalar?: boolean;
+}
+
+/** `vcf-agent stats` and `vcf-agent index create`. */
+export function registerStats(program: Command): void {
+  program
+    .command("stats")
+    .description("rows, width, bytes on disk, indexes and PCA model of a table")
+    .option("--db <uri>", "database directory or LanceDB URI (default ./vcf-agent-db)")
+    .option("--table <name>", "table name (default variants)")
+    .option("--config <file>", "configuration file (JSON or YAML)")
+    .option("--format <format>", "text or json", "text")
+    .action(
+      action(async (flags: StatsFlags) => {
+        if (flags.format !== "text" && flags.format !== "json") {
+          throw new VcfAgentError(`option --format: expected text or json, got '${flags.format}'`, "USAGE");
+        }
+        const config = await sessionFromFlags(flags);
+        const store = await VariantStore.connect(config.store.uri, { table: config.store.table, readOnly: true });
+        const s = await store.stats();
+        if (flags.format === "json") {
+          await write(JSON.stringify(s, null, 2) + "\n");
+          return;
+        }
+        const mb = (b: number | "unknown"): string => (b === "unknown" ? "unknown" : `${(b / 1048576).toFixed(1)} MB`);
+        const lines = [
+          `table ${s.table} in ${s.uri}${s.exists ? "" : " (not created yet)"}`,
+          `  rows: ${s.rows}`,
+          `  dims: ${s.dims ?? "-"}`,
+          `  bytes on disk: ${mb(s.bytesOnDisk)}` + (s.rows > 0 && s.bytesOnDisk !== "unknown" ? ` (${Math.round(s.bytesOnDisk / s.rows)} B per row)` : ""),
+          `  indexes: ${s.indices.length === 0 ? "none" : ""}`,
+          ...s.indices.map((i) => `    ${i.name}: ${i.type} on ${i.columns.join(",")}, ${i.indexedRows} rows indexed, ${i.unindexedRows} not yet, ${mb(i.bytesOnDisk)}`),
+        ];
+        const m = s.pcaModel;
+        if (m === "unknown") lines.push("  PCA model: unknown (object store)");
+        else if (m === null) lines.push("  PCA model: none (vectors stored at full width)");
+        else
+          lines.push(
+            `  PCA model: ${m.path}: ${m.inputDimensions ?? "?"}→${m.dims ?? "?"}, provider ${m.providerId ?? "?"}, ` +
+              `variance retained ${m.varianceRetained === null ? "?" : (100 * m.varianceRetained).toFixed(2) + "%"}, ${m.trainingSamples ?? "?"} samples, ${m.createdAt ?? "?"}` +
+              (m.error ? ` (error: ${m.error})` : ""),
+          );
+        await write(lines.join("\n") + "\n");
+      }),
+    );
+
+  const index = program.command("index").description("manage the table's indexes");
+  index
+    .command("create")
+    .description("build the ANN vector index (and the scalar indexes with --scalar)")
+    .option("--type <type>", "ivf_pq, ivf_rq or hnsw_sq", "ivf_pq")
+    .option("--partitions <n>", "IVF partitions (default about √rows)")
+    .option("--sub-vectors <n>", "PQ sub-vectors (default dims/8)")
+    .option("--scalar", "also build the scalar indexes (variant_id, pos, gene, chrom, clinical_significance, consequence)")
+    .option("--db <uri>", "database directory or LanceDB URI (default ./vcf-agent-db)")
+    .option("--table <name>", "table name (default variants)")
+    .option("--config <file>", "configuration file (JSON or YAML)")
+    .action(
+      action(async (flags: IndexFlags) => {
+        const config = await sessionFromFlags(flags);
+        const store = await VariantStore.connect(config.store.uri, { table: config.store.table });
+        if (flags.scalar) {
+          const names = await store.createScalarIndexes();
+          await write(`scalar indexes: ${names.join(", ")}\n`);
+        }
+        const started = Date.now();
+        const timer = process.stderr.isTTY
+          ? setInterval(() => process.stderr.write(`\rbuilding ${flags.type} index… ${Math.round((Date.now() - started) / 1000)} s`), 1000)
+          : undefined;
+        try {
+          const r = await store.createVectorIndex({
+            type: flags.type as "ivf_pq",
+            ...(flags.partitions === undefined ? {} : { numPartitions: intFlag("--partitions", flags.partitions, 1) }),
+            ...(flags.subVectors === undefined ? {} : { numSubVectors: intFlag("--sub-vectors", flags.subVectors, 1) }),
+          });
+          if (timer) process.stderr.write("\n");
+          await write(`${r.name}: ${JSON.stringify(r)}\n`);
+        } finally {
+          if (timer) clearInterval(timer);
+        }
+      }),
+    );
+}

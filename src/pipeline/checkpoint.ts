@@ -1,0 +1,88 @@
+/**
+ * Ingest checkpoints: how many variants of one input file, in file order, are durably in
+ * the table. Batches are written in file order and each write is one atomic commit, so
+ * after any stop (Ctrl-C, kill -9, a crash) the table holds a prefix of the file; the
+ * checkpoint may lag the table by the last write, never lead it. A rerun skips that
+ * many variants without embedding them and merges the rest on variant_id, so the table
+ * ends up holding exactly the file's variant set.
+ */
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+
+/** What a checkpoint file records. */
+export interface Checkpoint {
+  readonly version: 1;
+  /** Absolute path of the input. */
+  readonly source: string;
+  readonly region: string | null;
+  /** Identity of the input when the checkpoint was written: size and modification time. */
+  readonly size: number;
+  readonly mtimeMs: number;
+  /** Variants (after splitting, in file order) whose rows are committed. */
+  readonly variantsCommitted: number;
+  readonly complete: boolean;
+  readonly updatedAt: string;
+}
+
+/** Identity of an input file, to tell a rerun on the same file from one on a changed file. */
+export interface SourceIdentity {
+  readonly source: string;
+  readonly region: string | null;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+/** The identity of a file input; null for stdin (which cannot be resumed, only re-merged). */
+export async function identify(input: string, region: string | undefined): Promise<SourceIdentity | null> {
+  if (input === "-") return null;
+  const path = resolve(input);
+  const st = await stat(path);
+  return { source: path, region: region ?? null, size: st.size, mtimeMs: Math.floor(st.mtimeMs) };
+}
+
+/** Reads and writes the checkpoints of one table, in `<db>/<table>.checkpoints/`. */
+export class CheckpointStore {
+  readonly dir: string;
+
+  constructor(dbDir: string, table: string) {
+    this.dir = join(dbDir, `${table}.checkpoints`);
+  }
+
+  private file(id: SourceIdentity): string {
+    const h = createHash("sha256").update(`${id.source}\u0000${id.region ?? ""}`).digest("hex").slice(0, 24);
+    return join(this.dir, `${h}.json`);
+  }
+
+  /** The checkpoint of `id` when it exists and the file is unchanged since; otherwise null. */
+  async load(id: SourceIdentity): Promise<Checkpoint | null> {
+    let text: string;
+    try {
+      text = await readFile(this.file(id), "utf8");
+    } catch {
+      return null;
+    }
+    try {
+      const c = JSON.parse(text) as Checkpoint;
+      const same = c.version === 1 && c.source === id.source && c.region === id.region && c.size === id.size && c.mtimeMs === id.mtimeMs;
+      return same && Number.isInteger(c.variantsCommitted) && c.variantsCommitted >= 0 ? c : null;
+    } catch {
+      return null; // a torn or foreign file: start over; merging on variant_id keeps the table exact
+    }
+  }
+
+  /** Records progress atomically (temporary file + rename). */
+  async save(id: SourceIdentity, variantsCommitted: number, complete: boolean): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const c: Checkpoint = { version: 1, ...id, variantsCommitted, complete, updatedAt: new Date().toISOString() };
+    const file = this.file(id);
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(c) + "\n");
+    await rename(tmp, file);
+  }
+
+  /** Forgets the checkpoint of `id` (e.g. before a forced full re-ingest). */
+  async clear(id: SourceIdentity): Promise<void> {
+    await rm(this.file(id), { force: true });
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Searching a variant table: a text query is embedded with the provider that filled the
+ * table and projected with the table's own PCA model, so it lands in the stored space.
+ */
+import type { SessionConfig } from "../config.js";
+import type { EmbeddingProvider } from "../embedding/provider.js";
+import { createProvider } from "../embedding/providers.js";
+import { VariantEmbeddingService } from "../embedding/service.js";
+import { VcfAgentError } from "../errors.js";
+import { VariantStore, type Filter, type VariantHit } from "../store/index.js";
+import { stageForTable } from "./table-stage.js";
+
+/** Options of a search. */
+export interface QueryOptions {
+  readonly k?: number;
+  readonly filters?: readonly (Filter | string)[];
+  readonly nprobes?: number;
+  readonly refineFactor?: number;
+  readonly exact?: boolean;
+}
+
+/** An open table plus the service that embeds queries for it. */
+export class VariantSearch {
+  private constructor(
+    readonly store: VariantStore,
+    readonly service: VariantEmbeddingService,
+  ) {}
+
+  /**
+   * Opens the configured table for searching.
+   * @throws VcfAgentError "STORE" when the table does not exist, "PCA" when its model does not fit the provider.
+   */
+  static async open(config: SessionConfig, deps: { provider?: EmbeddingProvider; store?: VariantStore } = {}): Promise<VariantSearch> {
+    const store = deps.store ?? (await VariantStore.connect(config.store.uri, { table: config.store.table, readOnly: true }));
+    const provider = deps.provider ?? createProvider(config.embedding, config.memoryOptimization);
+    const ts = await stageForTable(store, provider, config, false);
+    return new VariantSearch(store, new VariantEmbeddingService(config, { provider, stage: ts.stage }));
+  }
+
+  /** The k stored variants nearest to the text, nearest first. */
+  async text(query: string, options: QueryOptions = {}): Promise<VariantHit[]> {
+    if (query.trim() === "") throw new VcfAgentError("search text is empty", "USAGE");
+    const v = await this.service.embed(query);
+    return this.store.searchVector(v, options);
+  }
+
+  /** The k stored variants nearest to a stored one (itself excluded). */
+  async similar(variantId: string, options: QueryOptions = {}): Promise<VariantHit[]> {
+    const row = await this.store.getById(variantId, { includeVector: true });
+    if (row === undefined) {
+      throw new VcfAgentError(`variant ${variantId} is not in table ${JSON.stringify(this.store.tableName)} (ids are chrom-pos-ref-alt, e.g. 17-43045712-G-A)`, "USAGE");
+    }
+    const vector = (row as { vector?: Float32Array }).vector;
+    if (vector === undefined) throw new VcfAgentError(`internal: no vector returned for ${variantId}`, "STORE");
+    const k = options.k ?? 10;
+    const hits = await this.store.searchVector(vector, { ...options, k: k + 1 });
+    return hits.filter((h) => h.variantId !== variantId).slice(0, k);
+  }
+
+  close(): void {
+    this.service.close();
+  }
+}

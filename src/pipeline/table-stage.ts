@@ -1,0 +1,113 @@
+/**
+ * Which output stage a table needs: the PCA model saved next to it, full width, or a
+ * new PCA fit for a new table. One table holds one width; everything here enforces it
+ * before any embedding work starts.
+ */
+import { existsSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { SessionConfig } from "../config.js";
+import { PcaStage } from "../embedding/pca-stage.js";
+import type { EmbeddingProvider } from "../embedding/provider.js";
+import { emitsNativeDimensions } from "../embedding/providers.js";
+import { IdentityStage, type OutputStage } from "../embedding/stage.js";
+import { VcfAgentError } from "../errors.js";
+import { loadModel, saveModel } from "../reduce/model-file.js";
+import type { PcaModel } from "../reduce/pca.js";
+import type { VariantStore } from "../store/index.js";
+
+/** The stage for a table, and how to persist a model fitted during this run. */
+export interface TableStage {
+  readonly stage: OutputStage;
+  /** Where the table's PCA model lives (null for object-store URIs). */
+  readonly modelPath: string | null;
+  /** A model fitted in this run and not yet saved (set by the stage's callback). */
+  pendingModel: PcaModel | null;
+  /** What was decided, for the summary. */
+  readonly note: string;
+}
+
+/** Writes a freshly fitted model next to the table, before the first row that needs it. */
+export async function persistPendingModel(ts: TableStage): Promise<void> {
+  if (ts.pendingModel === null || ts.modelPath === null) return;
+  await saveModel(ts.pendingModel, dirname(ts.modelPath), basename(ts.modelPath, ".pca"));
+  ts.pendingModel = null;
+}
+
+/**
+ * The output stage for writing into (or querying) `store`'s table with `provider`.
+ * @param forWrite when false (search), a missing table is an error rather than a new fit.
+ * @throws VcfAgentError "STORE"/"PCA" when the table's width, its model or the provider disagree.
+ */
+export async function stageForTable(store: VariantStore, provider: EmbeddingProvider, config: SessionConfig, forWrite: boolean): Promise<TableStage> {
+  const mem = config.memoryOptimization;
+  const modelPath = modelPathOf(store);
+  const where = `table ${JSON.stringify(store.tableName)} in ${store.uri}`;
+  const tableDims = store.dims;
+
+  if (modelPath !== null && existsSync(modelPath)) {
+    const model = await loadModel(modelPath, { providerId: provider.id, inputDimensions: provider.dimensions });
+    if (tableDims !== null && tableDims !== model.outputDimensions) {
+      throw new VcfAgentError(`${where} stores ${tableDims}-d vectors but its PCA model ${modelPath} gives ${model.outputDimensions}-d`, "PCA");
+    }
+    const stage = new PcaStage({
+      targetDimensions: model.outputDimensions,
+      trainingSamples: Math.max(model.trainingSamples, 2 * model.outputDimensions),
+      inputDimensions: provider.dimensions,
+      providerId: provider.id,
+      model,
+    });
+    return { stage, modelPath, pendingModel: null, note: `PCA ${model.inputDimensions}→${model.outputDimensions} from ${modelPath}` };
+  }
+
+  if (tableDims !== null) {
+    if (tableDims === provider.dimensions) {
+      const native = emitsNativeDimensions(provider) && mem.dimensionReductionEnabled;
+      const reason = native ? `${provider.id} returns ${tableDims} dimensions natively` : `${where} stores full-width vectors`;
+      return { stage: new IdentityStage(tableDims, reason, native ? "native" : "none"), modelPath, pendingModel: null, note: reason };
+    }
+    throw new VcfAgentError(
+      `${where} stores ${tableDims}-d vectors; provider ${provider.id} gives ${provider.dimensions}-d` +
+        (modelPath === null ? "" : ` and there is no PCA model at ${modelPath}`) +
+        " (one table holds one width: use another --table)",
+      "STORE",
+    );
+  }
+
+  if (!forWrite) throw new VcfAgentError(`${where} does not exist yet; ingest a VCF first (vcf-agent ingest FILE)`, "STORE");
+
+  if (!mem.dimensionReductionEnabled || mem.targetDimensions >= provider.dimensions || emitsNativeDimensions(provider)) {
+    const reason = !mem.dimensionReductionEnabled
+      ? "dimension reduction disabled"
+      : emitsNativeDimensions(provider)
+        ? `${provider.id} returns ${provider.dimensions} dimensions natively`
+        : `targetDimensions ${mem.targetDimensions} is not below the provider width ${provider.dimensions}`;
+    const native = mem.dimensionReductionEnabled && emitsNativeDimensions(provider);
+    return { stage: new IdentityStage(provider.dimensions, reason, native ? "native" : "none"), modelPath, pendingModel: null, note: reason };
+  }
+  if (modelPath === null) {
+    const reason = "PCA needs a local database directory to keep its model next to the table; storing full width";
+    return { stage: new IdentityStage(provider.dimensions, reason), modelPath, pendingModel: null, note: reason };
+  }
+  const ts: TableStage = {
+    stage: undefined as unknown as OutputStage,
+    modelPath,
+    pendingModel: null,
+    note: `PCA ${provider.dimensions}→${mem.targetDimensions} fitted on the first ${mem.trainingSamples} variants`,
+  };
+  (ts as { stage: OutputStage }).stage = new PcaStage({
+    targetDimensions: mem.targetDimensions,
+    trainingSamples: mem.trainingSamples,
+    inputDimensions: provider.dimensions,
+    providerId: provider.id,
+    onModel: (m) => {
+      ts.pendingModel = m;
+    },
+  });
+  return ts;
+}
+
+/** `<db>/<table>.pca`: the table's PCA model file (null for object-store URIs). */
+export function modelPathOf(store: VariantStore): string | null {
+  const sidecar = store.pcaModelPath;
+  return sidecar === null ? null : join(dirname(sidecar), `${store.tableName}.pca`);
+}
