@@ -4,7 +4,7 @@
 // power-law vectors. Run: npm run bench:pca   (BENCH_PCA_N=10000 for a quick run)
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
@@ -24,8 +24,20 @@ const TARGETS = [768, 512];
 const line = (name, fields) =>
   console.log(`${name.padEnd(18)} ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === "number" && !Number.isInteger(v) ? v.toFixed(v < 10 ? 4 : 1) : v}`).join(" ")}`);
 const seconds = (t0) => (performance.now() - t0) / 1000;
+// CPU seconds of this process: on a shared machine, work per CPU-second is the steadier figure.
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+/** Runs fn and returns [result, wall seconds, CPU seconds]. */
+const measure = (fn) => {
+  const t0 = performance.now();
+  const c0 = cpuNow();
+  const result = fn();
+  return [result, seconds(t0), cpuNow() - c0];
+};
 
-console.log(`# node ${process.version}, ${cpus()[0]?.model ?? "cpu"} × ${cpus().length}; N=${N} queries=${Q} d=${D}`);
+console.log(`# node ${process.version}, ${cpus()[0]?.model ?? "cpu"} × ${cpus().length}, load average ${loadavg()[0].toFixed(2)}; N=${N} queries=${Q} d=${D}`);
 
 /** Seeded PRNG (mulberry32); synthetic data is test data, not embeddings. */
 function rng(seed) {
@@ -122,17 +134,17 @@ function kernels(model, input, n) {
   const rows = [];
   const time = (name, count, fn) => {
     fn(Math.min(count, 8)); // warm-up (and WebAssembly tier-up)
-    const t0 = performance.now();
-    fn(count);
-    const s = seconds(t0);
-    rows.push({ name, count, perSecond: count / s });
+    const [, wall, cpu] = measure(() => fn(count));
+    rows.push({ name, count, perSecond: count / wall, perCpuSecond: count / cpu });
   };
   const out = new Float32Array(n * model.outputDimensions);
   time("naive-js", Math.min(n, 300), (c) => projectNaive(model, input, c, out));
   time("blocked-js", Math.min(n, 3_000), (c) => projectBlockedJs(model, input, c, out));
   const simd = new Projector(model);
   time(simd.kernel, n, (c) => simd.project(input, c, out));
-  for (const r of rows) line("pca.project", { kernel: r.name, d: model.inputDimensions, k: model.outputDimensions, vectors: r.count, vectorsPerSecond: Math.round(r.perSecond) });
+  for (const r of rows) {
+    line("pca.project", { kernel: r.name, d: model.inputDimensions, k: model.outputDimensions, vectors: r.count, vectorsPerSecond: Math.round(r.perSecond), vectorsPerCpuSecond: Math.round(r.perCpuSecond) });
+  }
   return out;
 }
 
@@ -156,22 +168,17 @@ function recallWithin(rows, wide, truth, k) {
 }
 
 async function evaluate(label, base, nBase, queries, nQueries, providerId) {
-  let t0 = performance.now();
-  const truth = exactKnn(base, nBase, queries, nQueries, D, K);
-  line("pca.knn.exact", { data: label, d: D, base: nBase, queries: nQueries, seconds: seconds(t0) });
+  const [truth, knnWall, knnCpu] = measure(() => exactKnn(base, nBase, queries, nQueries, D, K));
+  line("pca.knn.exact", { data: label, d: D, base: nBase, queries: nQueries, seconds: knnWall, cpuSeconds: knnCpu });
   for (const target of TARGETS) {
     for (const training of [4 * target, FIT_SAMPLES]) {
       if (training > nBase) continue;
-      const model = fitPca(base.subarray(0, training * D), { outputDimensions: target, providerId, inputDimensions: D });
-      line("pca.fit", { data: label, d: D, k: target, samples: training, seconds: model.fitSeconds, varianceRetained: varianceRetained(model) });
+      const [model, , fitCpu] = measure(() => fitPca(base.subarray(0, training * D), { outputDimensions: target, providerId, inputDimensions: D }));
+      line("pca.fit", { data: label, d: D, k: target, samples: training, seconds: model.fitSeconds, cpuSeconds: fitCpu, varianceRetained: varianceRetained(model) });
       const projector = new Projector(model);
-      t0 = performance.now();
-      const rb = projector.project(base, nBase);
-      const projectSeconds = seconds(t0);
+      const [rb, projectSeconds] = measure(() => projector.project(base, nBase));
       const rq = projector.project(queries, nQueries);
-      t0 = performance.now();
-      const found = exactKnn(rb, nBase, rq, nQueries, target, 2 * K);
-      const knnSeconds = seconds(t0);
+      const [found, knnSeconds] = measure(() => exactKnn(rb, nBase, rq, nQueries, target, 2 * K));
       line("pca.recall", {
         data: label,
         k: target,

@@ -37,8 +37,8 @@ function applyBlocked(reflectors: Float64Array, n: number, tau: Float64Array, ve
   const pages = pagesFor(p2Off + B * nPad * 8);
   const memory = createMemory(pages);
   // W = Xᵀ-rows · V (A row stride nPad, C stride B), then X += (−W Tᵀ) · Vᵀ (A stride B, C stride nPad).
-  const gemmXV = instantiateGemm({ elementBytes: 8, lda: nPad, ldc: B, rowBlock: R, vectors: 2, relaxed: false }, memory, pages);
-  const gemmWV = instantiateGemm({ elementBytes: 8, lda: B, ldc: nPad, rowBlock: R, vectors: 2, relaxed: false }, memory, pages);
+  const gemmXV = instantiateGemm({ elementBytes: 8, lda: nPad, ldc: B, rowBlock: R, vectors: 2 }, memory, pages);
+  const gemmWV = instantiateGemm({ elementBytes: 8, lda: B, ldc: nPad, rowBlock: R, vectors: 2 }, memory, pages);
   const heap = new Float64Array(memory.buffer);
   const X = xOff / 8, W = wOff / 8, P1 = p1Off / 8, P2 = p2Off / 8;
   for (let r = 0; r < k; r++) heap.set(vectors.subarray(r * n, r * n + n), X + r * nPad);

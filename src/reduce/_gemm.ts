@@ -25,8 +25,6 @@ export interface GemmShape {
   readonly rowBlock: number;
   /** 16-byte vectors per panel row (C). */
   readonly vectors: number;
-  /** Use fused multiply-add from the relaxed-SIMD proposal. */
-  readonly relaxed: boolean;
 }
 
 /** Columns of one B panel. */
@@ -34,9 +32,10 @@ export function panelWidth(shape: Pick<GemmShape, "elementBytes" | "vectors">): 
   return (shape.vectors * 16) / shape.elementBytes;
 }
 
+// Separate mul + add: fused multiply-add (relaxed SIMD) needs Node ≥ 22 and measured no faster here.
 const OP = {
-  f32: { add: 0xe4, mul: 0xe6, madd: 0x105 },
-  f64: { add: 0xf0, mul: 0xf2, madd: 0x107 },
+  f32: { add: 0xe4, mul: 0xe6 },
+  f64: { add: 0xf0, mul: 0xf2 },
 };
 
 /**
@@ -81,11 +80,7 @@ export function gemmModuleBytes(shape: GemmShape, memory: { minPages: number; ma
         for (let r = 0; r < R; r++) {
           k.get(AP).loadSplat(es, r * lda * es).set(x);
           for (let c = 0; c < C; c++) {
-            if (shape.relaxed) {
-              k.get(x).get(w(c)).get(acc(r, c)).simd(ops.madd).set(acc(r, c));
-            } else {
-              k.get(acc(r, c)).get(x).get(w(c)).simd(ops.mul).simd(ops.add).set(acc(r, c));
-            }
+            k.get(acc(r, c)).get(x).get(w(c)).simd(ops.mul).simd(ops.add).set(acc(r, c));
           }
         }
         k.get(AP).i32(es).i32add().set(AP);
@@ -113,9 +108,8 @@ export function gemmModuleBytes(shape: GemmShape, memory: { minPages: number; ma
 export type GemmFn = (a: number, b: number, c: number, q: number, rowBlocks: number, panels: number, accumulate: number) => void;
 
 let simdOk: boolean | undefined;
-let relaxedOk: boolean | undefined;
 
-const probeShape = (relaxed: boolean): GemmShape => ({ elementBytes: 4, lda: 4, ldc: 4, rowBlock: 1, vectors: 1, relaxed });
+const PROBE: GemmShape = { elementBytes: 4, lda: 4, ldc: 4, rowBlock: 1, vectors: 1 };
 
 /**
  * True when this runtime validates WebAssembly SIMD (Node ≥ 16.4) and the environment
@@ -123,14 +117,8 @@ const probeShape = (relaxed: boolean): GemmShape => ({ elementBytes: 4, lda: 4, 
  */
 export function simdSupported(): boolean {
   if (process.env["VCF_AGENT_WASM_SIMD"] === "0") return false;
-  simdOk ??= safeValidate(gemmModuleBytes(probeShape(false), { minPages: 1, maxPages: 1, shared: false }));
+  simdOk ??= safeValidate(gemmModuleBytes(PROBE, { minPages: 1, maxPages: 1, shared: false }));
   return simdOk;
-}
-
-/** True when relaxed SIMD (fused multiply-add) validates: Node ≥ 22, or 20 with a V8 flag. */
-export function relaxedSimdSupported(): boolean {
-  relaxedOk ??= safeValidate(gemmModuleBytes(probeShape(true), { minPages: 1, maxPages: 1, shared: false }));
-  return relaxedOk;
 }
 
 function safeValidate(bytes: Uint8Array<ArrayBuffer>): boolean {

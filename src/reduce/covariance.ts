@@ -20,7 +20,7 @@ export interface Covariance {
 
 const CHUNK = 256; // samples per kernel pass: one B panel (256 × 4 doubles) stays in L1
 const ROWS = 64; // covariance rows per kernel call: their A slice (64 × 256 doubles) stays in L2
-const SHAPE = { elementBytes: 8, rowBlock: 4, vectors: 2, relaxed: false } as const;
+const SHAPE = { elementBytes: 8, rowBlock: 4, vectors: 2 } as const;
 
 /**
  * Mean and covariance of `n` samples of width `d` stored row-major in `samples`.

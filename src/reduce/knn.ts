@@ -5,7 +5,7 @@
  */
 import { createMemory, instantiateGemm, pagesFor, panelWidth, simdSupported } from "./_gemm.js";
 
-const SHAPE = { elementBytes: 4, rowBlock: 4, vectors: 2, relaxed: false } as const;
+const SHAPE = { elementBytes: 4, rowBlock: 4, vectors: 2 } as const;
 const CHUNK = 2048; // base vectors packed per pass
 const QROWS = 64; // queries per kernel call
 

@@ -12,7 +12,7 @@ import { createMemory, instantiateGemm, pagesFor, panelWidth, simdSupported, typ
 import { normalizeRows, projectBlockedJs } from "./project-js.js";
 
 const ROWS = 64; // vectors per kernel call: 64 × 1536 floats (384 KiB) stay in L2
-const SHAPE = { elementBytes: 4, rowBlock: 4, vectors: 2, relaxed: false } as const;
+const SHAPE = { elementBytes: 4, rowBlock: 4, vectors: 2 } as const;
 
 /** Which implementation a {@link Projector} runs. */
 export type ProjectionKernel = "wasm-simd" | "js-blocked";
