@@ -275,11 +275,34 @@ function firstCondition(clndn: string): string | undefined {
   while (from <= clndn.length) {
     let to = clndn.indexOf("|", from);
     if (to < 0) to = clndn.length;
-    const name = clndn.slice(from, to).replaceAll("_", " ").trim();
-    if (name.length > 0 && !UNINFORMATIVE_CONDITIONS.has(name.toLowerCase())) return name;
+    let s = from;
+    let e = to;
+    while (s < e && isBlank(clndn.charCodeAt(s))) s++;
+    while (e > s && isBlank(clndn.charCodeAt(e - 1))) e--;
+    if (e > s && !isUninformative(clndn, s, e)) return clndn.slice(s, e).replaceAll("_", " ");
     from = to + 1;
   }
   return undefined;
+}
+
+function isBlank(c: number): boolean {
+  return c === 32 || c === 95; // space or ClinVar's '_'
+}
+
+/** True when `text[s, e)` is one of {@link UNINFORMATIVE_CONDITIONS}, ignoring case and `_` vs space. */
+function isUninformative(text: string, s: number, e: number): boolean {
+  for (const name of UNINFORMATIVE_CONDITIONS) {
+    if (name.length !== e - s) continue;
+    let i = 0;
+    for (; i < name.length; i++) {
+      let c = text.charCodeAt(s + i);
+      if (c === 95) c = 32;
+      else if (c >= 65 && c <= 90) c += 32;
+      if (c !== name.charCodeAt(i)) break;
+    }
+    if (i === name.length) return true;
+  }
+  return false;
 }
 
 /** Allele frequency from INFO (AF, then AF_EXAC, AF_ESP, AF_TGP, gnomAD-style keys). */
