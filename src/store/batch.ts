@@ -61,7 +61,7 @@ export function prepareBatch(rows: VariantRows, where: string): PreparedBatch {
 
   const keep = firstOccurrences(rows.variantId);
   const m = keep === null ? n : keep.length;
-  const pick = <T>(col: readonly T[]): T[] => (keep === null ? [...col] : Array.from(keep, (i) => col[i] as T));
+  const pick = <T>(col: readonly T[]): readonly T[] => (keep === null ? col : Array.from(keep, (i) => col[i] as T));
 
   const pos = new BigInt64Array(m);
   for (let j = 0; j < m; j++) {
