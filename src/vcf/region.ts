@@ -1,6 +1,7 @@
 /**
  * Region strings as samtools/tabix write them: `chr17`, `chr17:43044295-43125483`,
- * `17:100-` and `17:100` (100 to the end), with optional thousands separators.
+ * `17:100-` and `17:100` (100 to the end), with optional thousands separators, and
+ * `{name}` / `{name}:range` for contig names that contain `:` (htslib's syntax).
  * Coordinates are 1-based and inclusive.
  */
 import { VcfAgentError } from "../errors.js";
@@ -18,7 +19,8 @@ const RANGE_RE = /^([\d,]+)(?:-([\d,]*))?$/;
 
 /**
  * Parses `region`. When the whole string is a known contig name (htslib allows names
- * like `1:1-1`), it means the whole contig, as in tabix.
+ * like `1:1-1`), it means the whole contig, as in tabix; when it could also be read as
+ * a range on another known contig, it is ambiguous and must be braced, as in htslib.
  * @throws VcfAgentError (`VCF_REGION`) naming `source` and the region.
  * @example parseRegion("17:100-200", "x.vcf.gz") // { chrom: "17", start: 100, end: 200 }
  */
@@ -27,12 +29,33 @@ export function parseRegion(region: string, source: string, contigs?: ReadonlySe
     throw new VcfAgentError(`${source}: region '${region}': ${reason}`, "VCF_REGION");
   };
   if (region.length === 0) fail("is empty");
-  if (contigs?.has(region)) return { chrom: region, start: 1, end: undefined };
-  const colon = region.lastIndexOf(":");
-  if (colon === -1) return { chrom: region, start: 1, end: undefined };
-  const chrom = region.slice(0, colon);
+  let chrom: string;
+  let range: string | undefined;
+  if (region.startsWith("{")) {
+    const close = region.indexOf("}");
+    if (close === -1) return fail("has '{' without '}'");
+    chrom = region.slice(1, close);
+    const rest = region.slice(close + 1);
+    if (rest !== "" && !rest.startsWith(":")) return fail("expected ':' after '}'");
+    range = rest === "" ? undefined : rest.slice(1);
+  } else {
+    const colon = region.lastIndexOf(":");
+    const asRange = colon === -1 ? undefined : { chrom: region.slice(0, colon), range: region.slice(colon + 1) };
+    const rangeOk = asRange !== undefined && RANGE_RE.test(asRange.range) && (contigs === undefined || contigs.has(asRange.chrom));
+    if (contigs?.has(region) === true) {
+      if (rangeOk && asRange !== undefined) return fail(`is ambiguous; write {${region}} or {${asRange.chrom}}:${asRange.range}`);
+      return { chrom: region, start: 1, end: undefined };
+    }
+    if (asRange === undefined || !RANGE_RE.test(asRange.range)) {
+      if (asRange !== undefined && contigs?.has(asRange.chrom) === true) return fail("expected CHROM, CHROM:START-END, CHROM:START- or CHROM:START");
+      return { chrom: region, start: 1, end: undefined };
+    }
+    chrom = asRange.chrom;
+    range = asRange.range;
+  }
   if (chrom.length === 0) fail("has no chromosome name");
-  const m = RANGE_RE.exec(region.slice(colon + 1));
+  if (range === undefined) return { chrom, start: 1, end: undefined };
+  const m = RANGE_RE.exec(range);
   if (m === null) return fail("expected CHROM, CHROM:START-END, CHROM:START- or CHROM:START");
   const start = toInt(m[1] as string);
   const endText = m[2];

@@ -1,8 +1,7 @@
 /**
- * Region reads through a tabix (.tbi) or CSI index with @gmod/tabix. The region is read
- * in windows sized from the index so that each window fetches at most
- * {@link WINDOW_BUDGET_BYTES} of compressed data: memory stays bounded even for a whole
- * chromosome of a dense file.
+ * Region reads through a tabix (.tbi) or CSI index with @gmod/tabix. `getLines` pushes
+ * every line of a range through a callback with no back-pressure, so a large region is
+ * read in windows: memory stays bounded even for a whole chromosome of a dense file.
  */
 import { access, open } from "node:fs/promises";
 import { inflateRawSync } from "node:zlib";
@@ -11,7 +10,7 @@ import { LocalFile, type GenericFilehandle } from "generic-filehandle2";
 import { VcfAgentError } from "../errors.js";
 import type { Region } from "./region.js";
 
-/** Compressed bytes one window may fetch. */
+/** Compressed bytes (per the index) below which a region is read in one go. */
 export const WINDOW_BUDGET_BYTES = 4 << 20;
 /** Smallest window in bases (the tabix linear-index bin). */
 const MIN_WINDOW = 1 << 14;
@@ -52,31 +51,41 @@ export async function openTabix(path: string, region: string, indexPath?: string
   return { file, indexPath: found, bytesRead: () => data.bytes };
 }
 
+/** Window sizing: compressed bytes allowed for a single-shot read, and lines aimed at per window after that. */
+export interface WindowPlan {
+  readonly budgetBytes: number;
+  readonly targetLines: number;
+}
+
+const DEFAULT_PLAN: WindowPlan = { budgetBytes: WINDOW_BUDGET_BYTES, targetLines: 20_000 };
+
 /**
  * Yields the data lines of `region`, one array per window, each line once, in file
- * order. `contigLength` (from the header) bounds an open-ended region.
+ * order. `contigLength` (from the header) bounds an open-ended region. A region whose
+ * index chunks fit `plan.budgetBytes` is read at once; a larger one in windows whose
+ * width follows the observed record density, aiming at `plan.targetLines` per window.
+ * (The index's byte estimate is not used to size windows: chunks of long records sit in
+ * high-level bins and make every small window look as large as the contig.)
  */
-export async function* regionLines(src: TabixSource, region: Region, contigLength: number | undefined, signal?: AbortSignal): AsyncGenerator<string[]> {
+export async function* regionLines(
+  src: TabixSource,
+  region: Region,
+  contigLength: number | undefined,
+  signal?: AbortSignal,
+  plan: WindowPlan = DEFAULT_PLAN,
+): AsyncGenerator<string[]> {
   const { file } = src;
-  const meta = await file.getMetadata();
-  const maxEnd = meta.maxRefLength;
+  const maxEnd = (await file.getMetadata()).maxRefLength;
   const endExcl = Math.min(region.end ?? contigLength ?? maxEnd, maxEnd);
   const chrom = region.chrom;
   let ws = region.start - 1;
-  let width = endExcl - ws;
+  const total = await file.bytesForRegions([{ refName: chrom, start: ws, end: endExcl }]);
+  if (total === 0) return;
+  let width = total <= plan.budgetBytes ? endExcl - ws : Math.max(MIN_WINDOW, Math.floor(((endExcl - ws) * plan.budgetBytes) / total));
   let first = true;
   while (ws < endExcl) {
     signal?.throwIfAborted();
-    const remaining = await file.bytesForRegions([{ refName: chrom, start: ws, end: endExcl }]);
-    if (remaining === 0) return;
-    let we = endExcl;
-    if (remaining > WINDOW_BUDGET_BYTES) {
-      width = Math.min(width, endExcl - ws);
-      while (width > MIN_WINDOW && (await file.bytesForRegions([{ refName: chrom, start: ws, end: ws + width }])) > WINDOW_BUDGET_BYTES) {
-        width = Math.floor(width / 2);
-      }
-      we = Math.min(endExcl, ws + width);
-    }
+    const we = Math.min(endExcl, ws + width);
     const lines: string[] = [];
     // Later windows drop records that start before them: those overlapped an earlier window and were emitted there.
     const lowest = first ? Number.NEGATIVE_INFINITY : ws;
@@ -87,7 +96,9 @@ export async function* regionLines(src: TabixSource, region: Region, contigLengt
     if (lines.length > 0) yield lines;
     first = false;
     ws = we;
-    width *= 2;
+    if (ws >= endExcl) return;
+    if (lines.length === 0 && (await file.bytesForRegions([{ refName: chrom, start: ws, end: endExcl }])) === 0) return;
+    width = Math.max(MIN_WINDOW, Math.min(width * 8, Math.floor((width * plan.targetLines) / Math.max(lines.length, 1))));
   }
 }
 
