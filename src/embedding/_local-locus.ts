@@ -81,6 +81,7 @@ export class LocusSpans {
   /** Where the description's annotation part starts (after the ALT), or -1 for free text. */
   restStart = -1;
 
+  /** Marks every part absent. */
   reset(): void {
     this.chromStart = this.chromEnd = this.pos = this.refStart = this.refEnd = this.altStart = this.altEnd = this.restStart = -1;
   }

@@ -42,6 +42,7 @@ export interface VariantAnnotation {
   hgvsC?: string;
   /** HGVS protein change of the chosen transcript, e.g. `p.Pro629Ser`. */
   hgvsP?: string;
+  /** Which annotations were found: ClinVar INFO, a predictor (VEP, SnpEff), both, or none. */
   source: AnnotationSource;
 }
 
@@ -107,7 +108,7 @@ function splitNames(text: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-/** INFO keys read as allele frequency when `AF` is absent, in order of preference. */
+/** INFO keys read as allele frequency, in order of preference (`AF` is sliced to the ALT by the reader). */
 const AF_KEYS = [
   "AF", "AF_EXAC", "AF_ESP", "AF_TGP", "gnomAD_AF", "gnomADe_AF", "gnomADg_AF", "AF_gnomad", "gnomad_AF",
   "gnomAD_exomes_AF", "gnomAD_genomes_AF", "ExAC_AF", "MAX_AF",
