@@ -60,6 +60,16 @@ describe("compression", () => {
     for (const kind of ["gzip", "members", "bgzip"]) expect(await ids(files[kind] as string)).toEqual(expected);
   });
 
+  it("cuts batches to the requested size across chunk boundaries", async () => {
+    const reader = await openVcf(files.bgzip as string);
+    const sizes: number[] = [];
+    for await (const batch of reader.batches(333)) sizes.push(batch.length);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    expect(total).toBe(reader.stats.variants);
+    expect(sizes.slice(0, -1).every((s) => s === 333)).toBe(true);
+    expect(sizes.at(-1)).toBe(total % 333 || 333);
+  });
+
   it("counts compressed bytes read against the file size", async () => {
     const reader = await openVcf(files.bgzip as string);
     for await (const batch of reader.batches(1000)) void batch;

@@ -14,6 +14,7 @@ import { OrderTracker } from "./order.js";
 import { RecordParser, type InvalidPolicy } from "./record.js";
 import { ReaderCounters, type ReaderStats } from "./stats.js";
 import { parseRegion } from "./region.js";
+import { rebatch } from "./rebatch.js";
 import { REGION_HINT, openTabix, regionLines, type TabixSource } from "./tabix.js";
 import type { RecordContext, VcfVariant } from "./variant.js";
 
@@ -105,14 +106,8 @@ export class VcfReader {
       const p = parser;
       if (options.region === undefined) {
         const produce = async function* (): AsyncGenerator<VcfVariant[]> {
-          const first: VcfVariant[] = [];
-          p.parsePiece(head.rest, head.from, first);
-          if (first.length > 0) yield first;
-          for await (const text of pieces) {
-            const out: VcfVariant[] = [];
-            p.parsePiece(text, 0, out);
-            if (out.length > 0) yield out;
-          }
+          yield* parseDelivering(p, head.rest, head.from);
+          for await (const text of pieces) yield* parseDelivering(p, text, 0);
         };
         const release = (): void => {
           void pieces.return(undefined).catch(() => undefined);
@@ -159,29 +154,14 @@ export class VcfReader {
   /**
    * Variants in arrays of `size` (the last may be shorter): one Variant per ALT allele
    * after multi-allelic splitting; reference-only sites and gVCF `<*>`/`<NON_REF>`
-   * alleles are skipped (counted in `stats.skippedReferenceOnly`).
+   * alleles are skipped (counted in `stats.skippedReferenceOnly`). On a bad line the
+   * variants before it are delivered, then the error is thrown.
    */
   async *batches(size: number): AsyncGenerator<VcfVariant[]> {
     if (!Number.isSafeInteger(size) || size < 1) throw new ConfigError("batchSize", `must be a positive integer, got ${String(size)}`);
     this.claim();
-    let batch: VcfVariant[] = [];
     try {
-      for await (const arr of this.produce()) {
-        let i = 0;
-        if (batch.length > 0) {
-          while (i < arr.length && batch.length < size) batch.push(arr[i++] as VcfVariant);
-          if (batch.length < size) continue;
-          yield batch;
-          batch = [];
-        }
-        if (i === 0 && arr.length === size) {
-          yield arr;
-          continue;
-        }
-        for (; arr.length - i >= size; i += size) yield arr.slice(i, i + size);
-        for (; i < arr.length; i++) batch.push(arr[i] as VcfVariant);
-      }
-      if (batch.length > 0) yield batch;
+      yield* rebatch(this.produce(), size);
     } finally {
       await this.close();
     }
@@ -204,6 +184,19 @@ export class VcfReader {
     if (this.closed) throw new VcfAgentError(`${this.source}: this reader is closed`, "USAGE");
     this.consumed = true;
   }
+}
+
+/** Parses one piece; on an error, the variants before the bad line are delivered first. */
+function* parseDelivering(parser: RecordParser, text: string, from: number): Generator<VcfVariant[]> {
+  const out: VcfVariant[] = [];
+  let failure: unknown;
+  try {
+    parser.parsePiece(text, from, out);
+  } catch (err) {
+    failure = err;
+  }
+  if (out.length > 0) yield out;
+  if (failure !== undefined) throw failure;
 }
 
 function checkOptions(options: ReadOptions): void {
