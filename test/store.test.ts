@@ -2,6 +2,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileS
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VcfAgentError } from "../src/errors.js";
+import { saveModel } from "../src/reduce/model-file.js";
+import { fitPca, varianceRetained } from "../src/reduce/pca.js";
 import { VariantStore, type IndexProgress, type VariantRows } from "../src/store/index.js";
 import { axisVector, clusteredVectors, rowsOf, tempDir, type TestVariant } from "./_store-fixtures.js";
 
@@ -302,19 +304,21 @@ describe("VariantStore indexes and stats", () => {
     tmp.cleanup();
   });
 
-  it("reports stats before indexing, and the PCA sidecar when present", async () => {
+  it("reports stats before indexing, and the PCA model file when present", async () => {
     const s = await store.stats();
     expect(s).toMatchObject({ exists: true, rows: N, dims: D, table: "variants", indices: [], pcaModel: null });
     // At least the raw vectors are on disk.
     expect(s.bytesOnDisk).toBeGreaterThan(N * D * 4);
-    writeFileSync(
-      store.pcaModelPath as string,
-      JSON.stringify({ formatVersion: 1, providerId: "local:vcf-hash-v1:1536", inputDimensions: 1536, outputDimensions: 64, explainedVarianceRatio: [0.5, 0.25], createdAt: "2025-01-01T00:00:00.000Z", trainingSamples: 6144 }),
-    );
+    // A real model file, as the ingest pipeline saves it next to the table.
+    const samples = Float32Array.from({ length: 40 * 8 }, (_, i) => Math.sin(i * 0.37) + ((i * 7919) % 13) / 13);
+    const model = fitPca(samples, { outputDimensions: 3, providerId: "local:vcf-hash-v1:1536", inputDimensions: 8 });
+    const file = await saveModel(model, path.dirname(store.pcaModelPath as string), path.basename(store.pcaModelPath as string, ".pca"));
+    expect(file).toBe(store.pcaModelPath);
     const withPca = await store.stats();
-    expect(withPca.pcaModel).toMatchObject({ providerId: "local:vcf-hash-v1:1536", dims: 64, inputDimensions: 1536, varianceRetained: 0.75, createdAt: "2025-01-01T00:00:00.000Z" });
+    expect(withPca.pcaModel).toMatchObject({ providerId: "local:vcf-hash-v1:1536", dims: 3, inputDimensions: 8, trainingSamples: 40, createdAt: model.createdAt });
+    expect((withPca.pcaModel as { varianceRetained: number }).varianceRetained).toBeCloseTo(varianceRetained(model), 6);
     writeFileSync(store.pcaModelPath as string, "{ not json");
-    expect((await store.stats()).pcaModel).toMatchObject({ error: expect.stringMatching(/not valid JSON/) });
+    expect((await store.stats()).pcaModel).toMatchObject({ error: expect.stringMatching(/not a PCA model file/) });
   });
 
   it("builds scalar and IVF_PQ indexes and searches through them", async () => {

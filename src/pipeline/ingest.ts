@@ -3,7 +3,6 @@
  * pulled async stages. Memory is bounded by the batch sizes (plus the PCA training
  * window), never by the file size. Resumable: see ./checkpoint.ts.
  */
-import { dirname } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { SessionConfig } from "../config.js";
 import type { EmbeddingProvider } from "../embedding/provider.js";
@@ -102,7 +101,7 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
   });
   const service = new VariantEmbeddingService(config, { provider, stage: ts.stage });
   const sourceId = await identify(options.input, options.region);
-  const dbDir = store.pcaModelPath === null ? null : dirname(store.pcaModelPath);
+  const dbDir = store.localDirectory;
   const checkpoints = dbDir === null ? null : new CheckpointStore(dbDir, store.tableName);
   const resumeAt = sourceId && checkpoints ? ((await checkpoints.load(sourceId))?.variantsCommitted ?? 0) : 0;
 

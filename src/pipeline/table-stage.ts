@@ -4,7 +4,7 @@
  * before any embedding work starts.
  */
 import { existsSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname } from "node:path";
 import type { SessionConfig } from "../config.js";
 import { PcaStage } from "../embedding/pca-stage.js";
 import type { EmbeddingProvider } from "../embedding/provider.js";
@@ -108,6 +108,5 @@ export async function stageForTable(store: VariantStore, provider: EmbeddingProv
 
 /** `<db>/<table>.pca`: the table's PCA model file (null for object-store URIs). */
 export function modelPathOf(store: VariantStore): string | null {
-  const sidecar = store.pcaModelPath;
-  return sidecar === null ? null : join(dirname(sidecar), `${store.tableName}.pca`);
+  return store.pcaModelPath;
 }

@@ -1,9 +1,35 @@
 /**
- * Reads the metadata of the PCA model saved next to a table (`<table>.pca.json`). The
- * store only reports it; the reduce module writes it. Field names are read leniently
- * (camelCase or snake_case) so the two modules need not share code.
+ * Reads the metadata of the PCA model saved next to a table (`<table>.pca`): the JSON
+ * header of the reduce module's model file (`VCFPCA01`, u32 length, JSON), without
+ * loading the vectors. The store only reports it; the reduce module writes and checks it.
  */
-import { readJsonIfPresent } from "./_disk.js";
+import { open } from "node:fs/promises";
+
+async function readModelHeader(file: string): Promise<{ value: unknown } | { error: string } | undefined> {
+  let fh;
+  try {
+    fh = await open(file, "r");
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ENOENT" ? undefined : { error: `${file}: ${(e as Error).message}` };
+  }
+  try {
+    const prelude = Buffer.alloc(12);
+    const { bytesRead } = await fh.read(prelude, 0, 12, 0);
+    if (bytesRead < 12 || prelude.toString("latin1", 0, 8) !== "VCFPCA01") return { error: `${file}: not a PCA model file` };
+    const length = prelude.readUInt32LE(8);
+    if (length > 16 * 1024 * 1024) return { error: `${file}: header length ${length} is implausible (corrupt file)` };
+    const header = Buffer.alloc(length);
+    const r = await fh.read(header, 0, length, 12);
+    if (r.bytesRead < length) return { error: `${file}: truncated header` };
+    try {
+      return { value: JSON.parse(header.toString("utf8")) };
+    } catch {
+      return { error: `${file}: header is not valid JSON (corrupt file)` };
+    }
+  } finally {
+    await fh.close();
+  }
+}
 
 /** Summary of a table's PCA model file. */
 export interface PcaModelSummary {
@@ -23,7 +49,7 @@ export interface PcaModelSummary {
 
 /** The summary of the model file at `file`, or null when there is none. */
 export async function readPcaSummary(file: string): Promise<PcaModelSummary | null> {
-  const read = await readJsonIfPresent(file);
+  const read = await readModelHeader(file);
   if (read === undefined) return null;
   const empty = { path: file, providerId: null, inputDimensions: null, dims: null, varianceRetained: null, createdAt: null, trainingSamples: null };
   if ("error" in read) return { ...empty, error: read.error };

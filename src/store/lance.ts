@@ -108,7 +108,7 @@ export interface StoreStats {
   /** Bytes of the table directory (data, indexes, versions); "unknown" for object stores. */
   readonly bytesOnDisk: number | "unknown";
   readonly indices: readonly IndexSummary[];
-  /** Metadata of the PCA model saved next to the table (`<table>.pca.json`), null when there is none. */
+  /** Metadata of the PCA model saved next to the table (`<table>.pca`), null when there is none. */
   readonly pcaModel: PcaModelSummary | null | "unknown";
 }
 
@@ -186,11 +186,17 @@ export class VariantStore {
   }
 
   /**
-   * Where the PCA model of this table belongs (`<db>/<table>.pca.json`), so that queries
-   * are projected with the model the stored vectors were; null for object stores.
+   * Where the PCA model of this table belongs (`<db>/<table>.pca`, the reduce module's
+   * file format), so that queries are projected with the model the stored vectors were;
+   * null for object stores.
    */
   get pcaModelPath(): string | null {
-    return this.#dir === null ? null : path.join(this.#dir, `${this.tableName}.pca.json`);
+    return this.#dir === null ? null : path.join(this.#dir, `${this.tableName}.pca`);
+  }
+
+  /** The database directory for local URIs (checkpoints live there too); null for object stores. */
+  get localDirectory(): string | null {
+    return this.#dir;
   }
 
   /**
