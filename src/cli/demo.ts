@@ -1,9 +1,9 @@
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
-import { VariantEmbeddingService } from "../embedding/service.js";
-import { annotationLayout } from "../vcf/annotations.js";
-import { summarizeVariant } from "../vcf/describe.js";
-import { openVcf } from "../vcf/reader.js";
+import { ingestVcf } from "../pipeline/ingest.js";
+import { VariantSearch } from "../pipeline/search.js";
+import { formatSummary } from "./ingest.js";
+import { formatHits } from "./search.js";
 import { Progress } from "./_progress.js";
 import { action, write } from "./_run.js";
 import { sessionFromFlags, type ConfigFlags } from "./_config.js";
@@ -11,57 +11,64 @@ import { sessionFromFlags, type ConfigFlags } from "./_config.js";
 /** The annotated sample VCF that ships with the package. */
 export const SAMPLE_VCF = fileURLToPath(new URL("../../data/sample.vcf.gz", import.meta.url));
 
+/** The searches the demo runs: free text, text with a filter, and a similar-variant look-up. */
+export const DEMO_QUERIES: readonly { title: string; text?: string; similarToFirstHit?: boolean; filters?: string[] }[] = [
+  { title: "search \"pathogenic missense variant in BRCA1\"", text: "pathogenic missense variant in BRCA1" },
+  {
+    title: "search \"frameshift variant\" --filter clinical_significance=Pathogenic",
+    text: "frameshift variant",
+    filters: ["clinical_significance=Pathogenic"],
+  },
+  { title: "similar <first hit of the first search>", similarToFirstHit: true },
+];
+
 interface DemoFlags extends ConfigFlags {
   quiet?: boolean;
 }
 
-/** `vcf-agent demo [file]`: describe and embed a VCF (the bundled sample by default) and print what each optimization did. */
+/** `vcf-agent demo [file]`: ingest a VCF (the bundled sample by default), run three searches, print what each optimization did. */
 export function registerDemo(program: Command): void {
   program
     .command("demo")
-    .description("describe and embed the bundled sample VCF (or FILE) and print the optimization statistics")
+    .description("ingest the bundled annotated sample (or FILE), run three searches and print the optimization statistics")
     .argument("[file]", "VCF file; default: the bundled annotated sample", SAMPLE_VCF)
+    .option("--db <uri>", "database directory or LanceDB URI (default ./vcf-agent-db)")
+    .option("--table <name>", "table name (default variants)")
     .option("--level <level>", "optimization level: basic, standard or aggressive")
     .option("--config <file>", "configuration file (JSON or YAML)")
     .option("--quiet", "no progress output")
     .action(
       action(async (file: string, flags: DemoFlags) => {
-        const started = process.hrtime.bigint();
-        const service = new VariantEmbeddingService(await sessionFromFlags(flags));
-        const reader = await openVcf(file);
-        const layout = annotationLayout(reader.header);
-        const progress = new Progress("embedding", { quiet: flags.quiet ?? false, totalBytes: reader.stats.totalBytes });
-        let vectors = 0;
-        let width = 0;
-        const first: string[] = [];
+        const config = await sessionFromFlags(flags);
+        let progress: Progress | undefined;
+        const summary = await ingestVcf({
+          input: file,
+          config,
+          onProgress: (p) => {
+            progress ??= new Progress("ingest", { quiet: flags.quiet ?? false, totalBytes: p.totalBytes });
+            progress.update({ variants: p.variantsRead, bytesRead: p.bytesRead, totalBytes: p.totalBytes });
+          },
+        });
+        progress?.stop();
+        await write(formatSummary(summary));
+        const search = await VariantSearch.open(config);
         try {
-          for await (const batch of reader.batches(service.config.memoryOptimization.streamingBatchSize)) {
-            const texts = batch.map((v) => summarizeVariant(v, layout).description);
-            if (first.length < 3) first.push(...texts.slice(0, 3 - first.length));
-            for (const out of await service.pushBatch(texts)) {
-              vectors += out.vectors.length;
-              width = out.vectors[0]?.length ?? width;
-            }
-            progress.update({ variants: reader.stats.variants, bytesRead: reader.stats.bytesRead, totalBytes: reader.stats.totalBytes });
+          let firstHit: string | undefined;
+          for (const q of DEMO_QUERIES) {
+            const t0 = performance.now();
+            const hits = q.similarToFirstHit
+              ? firstHit === undefined
+                ? []
+                : await search.similar(firstHit, { k: 5 })
+              : await search.text(q.text as string, { k: 5, filters: q.filters ?? [] });
+            firstHit ??= hits[0]?.variantId;
+            const title = q.similarToFirstHit ? `similar ${firstHit ?? "(no hit)"}` : q.title;
+            await write(`\n$ vcf-agent ${title}   (${(performance.now() - t0).toFixed(0)} ms)\n${formatHits(hits, "table")}`);
           }
-          for (const out of service.flush()) {
-            vectors += out.vectors.length;
-            width = out.vectors[0]?.length ?? width;
-          }
+          await write(`\noptimization stats of the ingest:\n${JSON.stringify(summary.optimization, null, 2)}\n`);
         } finally {
-          progress.stop();
-          await reader.close();
-          service.close();
+          search.close();
         }
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        const st = reader.stats;
-        await write(`input: ${reader.source}\n`);
-        await write(
-          `records: ${st.records}, variants: ${st.variants}, skipped: ${st.skippedReferenceOnly} reference-only + ${st.skippedInvalid} invalid\n`,
-        );
-        await write(`embedded: ${vectors} vectors of ${width} dimensions in ${seconds.toFixed(2)} s (${Math.round(vectors / seconds)} variants/s)\n`);
-        await write(`example descriptions:\n${first.map((d) => `  ${d}\n`).join("")}`);
-        await write(`optimization stats:\n${JSON.stringify(service.getOptimizationStats(), null, 2)}\n`);
       }),
     );
 }
