@@ -36,12 +36,14 @@ const fmt = (x, d = 1) => x.toFixed(d);
 // 1. Hit rate through the real service, for each strategy.
 console.log(`# cache hit rate — ${N} records from gen_vcf.py --n ${N} --seed 5 --repeat 0.9`);
 console.log("strategy      maxMB  maxEntries  variants  hitRate%  providerTexts  entries  cacheMB  evictions  variants/s");
-for (const strategy of ["memory_aware", "simple"]) {
+// Level defaults (64 MB) hold the whole working set; 16 MB forces evictions, where LRU beats FIFO.
+for (const [strategy, cacheMaxSizeMb] of [["memory_aware", 64], ["simple", 64], ["memory_aware", 16], ["simple", 16]]) {
   const service = new VariantEmbeddingService(
     new SessionConfig({
       memoryOptimization: {
         optimizationLevel: "standard",
         cachingStrategy: strategy,
+        cacheMaxSizeMb,
         dimensionReductionEnabled: false,
         memoryManagementEnabled: false,
       },
