@@ -167,14 +167,33 @@ function recallWithin(rows, wide, truth, k) {
   return hits / (n * k);
 }
 
-async function evaluate(label, base, nBase, queries, nQueries, providerId) {
+/** `count` vectors spread evenly over `nBase` (every ⌊nBase/count⌋-th): a sample of the whole set. */
+function strided(base, nBase, count) {
+  const step = Math.floor(nBase / count);
+  const out = new Float32Array(count * D);
+  for (let i = 0; i < count; i++) out.set(base.subarray(i * step * D, (i * step + 1) * D), i * D);
+  return out;
+}
+
+/**
+ * Exact neighbours at full width, then per target width and training set: fit, project,
+ * search, recall. `first` = the first vectors of the stream, as the reducer trains;
+ * `strided` = the same number spread over the whole set (matters for position-sorted files).
+ */
+async function evaluate(label, base, nBase, queries, nQueries, providerId, samplings) {
   const [truth, knnWall, knnCpu] = measure(() => exactKnn(base, nBase, queries, nQueries, D, K));
   line("pca.knn.exact", { data: label, d: D, base: nBase, queries: nQueries, seconds: knnWall, cpuSeconds: knnCpu });
   for (const target of TARGETS) {
-    for (const training of [4 * target, FIT_SAMPLES]) {
+    const plans = [
+      ["first", 4 * target],
+      ["first", FIT_SAMPLES],
+      ...(samplings.includes("strided") ? [["strided", 4 * target]] : []),
+    ];
+    for (const [sampling, training] of plans) {
       if (training > nBase) continue;
-      const [model, , fitCpu] = measure(() => fitPca(base.subarray(0, training * D), { outputDimensions: target, providerId, inputDimensions: D }));
-      line("pca.fit", { data: label, d: D, k: target, samples: training, seconds: model.fitSeconds, cpuSeconds: fitCpu, varianceRetained: varianceRetained(model) });
+      const sample = sampling === "first" ? base.subarray(0, training * D) : strided(base, nBase, training);
+      const [model, , fitCpu] = measure(() => fitPca(sample, { outputDimensions: target, providerId, inputDimensions: D }));
+      line("pca.fit", { data: label, d: D, k: target, sampling, samples: training, seconds: model.fitSeconds, cpuSeconds: fitCpu, varianceRetained: varianceRetained(model) });
       const projector = new Projector(model);
       const [rb, projectSeconds] = measure(() => projector.project(base, nBase));
       const rq = projector.project(queries, nQueries);
@@ -182,6 +201,7 @@ async function evaluate(label, base, nBase, queries, nQueries, providerId) {
       line("pca.recall", {
         data: label,
         k: target,
+        sampling,
         samples: training,
         recallAt10: recallAtK(topOf(found, 2 * K, K), truth, K),
         // Share of the true top 10 inside the reduced top 20: are the misses near-ties?
@@ -192,6 +212,7 @@ async function evaluate(label, base, nBase, queries, nQueries, providerId) {
       });
     }
   }
+  return truth;
 }
 
 // (b) synthetic first: it needs nothing but this module.
@@ -204,17 +225,16 @@ line("pca.data", { data: "synthetic-powerlaw", vectors: N + Q, seconds: seconds(
   const model = fitPca(synthBase.subarray(0, Math.min(N, FIT_SAMPLES) * D), { outputDimensions: 768, providerId: "synthetic", inputDimensions: D });
   kernels(model, synthBase, Math.min(N, 50_000));
 }
-await evaluate("synthetic-powerlaw", synthBase, N, synthQueries, Q, "synthetic");
+await evaluate("synthetic-powerlaw", synthBase, N, synthQueries, Q, "synthetic", ["first"]);
 
 // (a) local embedder on generated variant descriptions.
 try {
   t0 = performance.now();
   const real = await localEmbedder(N, Q);
   line("pca.data", { data: "local-embedder", vectors: real.nBase + real.nQueries, seconds: seconds(t0) });
-  await evaluate("local-embedder", real.base, real.nBase, real.queries, real.nQueries, real.id);
+  const truth = await evaluate("local-embedder", real.base, real.nBase, real.queries, real.nQueries, real.id, ["first", "strided"]);
   // For comparison: the local embedder built natively at the reduced width (no PCA),
   // scored against the same full-width 1536-d neighbours.
-  const truth = exactKnn(real.base, real.nBase, real.queries, real.nQueries, D, K);
   for (const target of TARGETS) {
     const native = await localEmbedder(N, Q, target);
     const found = exactKnn(native.base, native.nBase, native.queries, native.nQueries, target, K);
