@@ -1,11 +1,12 @@
 /**
  * Embeddings from a local or remote Ollama server through its batch endpoint
- * `POST /api/embed` (`input: string[]`), with plain `fetch`.
+ * `POST /api/embed` (`input: string[]`), over HTTP with no SDK.
  */
 import { VcfAgentError } from "../errors.js";
 import type { EmbeddingOptions, RetryTuning } from "./options.js";
 import { RemoteProvider, redact, resolveCommon } from "./_remote.js";
 import { RetryableFailure, httpFailure } from "./_retry.js";
+import { nodeFetch, readText } from "./_transport.js";
 
 /** Where `ollama serve` listens by default. */
 export const OLLAMA_BASE_URL = "http://127.0.0.1:11434";
@@ -65,8 +66,8 @@ export class OllamaProvider extends RemoteProvider {
     let text: string;
     let res: Response;
     try {
-      res = await fetch(this.#url, { method: "POST", headers, body: JSON.stringify(payload), signal });
-      text = await res.text();
+      res = await nodeFetch(this.#url, { method: "POST", headers, body: JSON.stringify(payload), signal });
+      text = await readText(res);
     } catch (e) {
       if (signal.aborted) throw e; // the runner tells a timeout from a caller abort
       throw new RetryableFailure(`network error: ${describe(e)}`, undefined, { cause: e });
