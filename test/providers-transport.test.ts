@@ -52,7 +52,7 @@ describe("nodeFetch", () => {
   });
 
   it("reads UTF-8 text correctly through the ASCII fast path's fallback", async () => {
-    const origin = await serve((_req, res) => res.end('{"gene":"BRCA1","note":"café ✓"}'));
+    const origin = await serve((_req, res) => void res.end('{"gene":"BRCA1","note":"café ✓"}'));
     expect(JSON.parse(await readText(await nodeFetch(origin, {})))).toEqual({ gene: "BRCA1", note: "café ✓" });
   });
 
