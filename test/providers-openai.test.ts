@@ -90,6 +90,23 @@ describe("OpenAI wire format", () => {
 });
 
 describe("batching and concurrency", () => {
+  it("sends nothing for no texts", async () => {
+    const p = await setup(ok(4), { dimensions: 4 });
+    expect(await p.embedDocuments([])).toEqual([]);
+    expect(server!.requests).toHaveLength(0);
+  });
+
+  it("holds concurrent batches of an unknown model to one width", async () => {
+    // Two batches in flight before any width is known; the server answers them with different widths.
+    const p = await setup(async (req, res) => {
+      const second = req.body.input[0] === "b";
+      await delay(second ? 60 : 10);
+      sendJson(res, 200, openaiResponse(req.body.input, second ? 7 : 9));
+    }, { model: "custom", batchSize: 1, concurrency: 2 });
+    const e = await rejection(p.embedDocuments(["a", "b"]));
+    expect(e.message).toBe("openai custom: input 1: vector has 7 values, expected 9");
+  });
+
   it("splits 2,050 inputs into 2 requests at batchSize 2048, order kept", async () => {
     const p = await setup(ok(4), { dimensions: 4, batchSize: 2048 });
     const texts = Array.from({ length: 2050 }, (_, i) => `variant ${i}`);

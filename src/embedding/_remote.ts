@@ -54,7 +54,7 @@ export function resolveCommon(
     concurrency: positiveInt("embedding.concurrency", o.concurrency, REMOTE_DEFAULTS.concurrency),
     timeoutMs: positiveInt("embedding.timeoutMs", o.timeoutMs, REMOTE_DEFAULTS.timeoutMs),
     maxRetries: positiveInt("embedding.maxRetries", o.maxRetries, REMOTE_DEFAULTS.maxRetries, 0),
-    dimensions: o.dimensions === undefined ? undefined : positiveInt("embedding.dimensions", o.dimensions, 0),
+    dimensions: o.dimensions === undefined ? undefined : positiveInt("embedding.dimensions", o.dimensions, o.dimensions),
   };
 }
 
@@ -146,8 +146,15 @@ export abstract class RemoteProvider implements EmbeddingProvider {
       async (batch, offset, signal) => {
         const raw = await this.#runner.run((s) => this.requestBatch(batch, s), signal);
         const v = validateBatch(raw, { label: this.label, count: batch.length, offset, dimensions: this.#dimensions });
-        // The first valid response fixes an undeclared width; later ones are checked against it.
-        if (this.#dimensions === undefined && v[0]) this.#dimensions = v[0].length;
+        // The first valid response fixes an undeclared width; later ones are checked against
+        // it — including batches that were in flight, unchecked, when it was fixed.
+        const width = v[0]?.length;
+        if (width !== undefined && width !== this.#dimensions) {
+          if (this.#dimensions !== undefined) {
+            throw new VcfAgentError(`${this.label}: input ${offset}: vector has ${width} values, expected ${this.#dimensions}`, "PROVIDER");
+          }
+          this.#dimensions = width;
+        }
         return v;
       },
       options?.signal,
