@@ -111,6 +111,8 @@ if (process.argv[2] === "--serve") {
       dims: { type: "string", default: "1536" },
       // e.g. --only 256x4 to run one openai base64 cell (for profiling)
       only: { type: "string" },
+      // skip the transport comparison
+      "no-transport": { type: "boolean", default: false },
     },
   });
   const latencyMs = Number(values.latency);
@@ -197,6 +199,29 @@ if (process.argv[2] === "--serve") {
   if (target && latencyMs > 0) {
     const pct = (100 * target.rate) / target.bound;
     console.log(`target: batch 256 × concurrency 4 reaches ${pct.toFixed(1)} % of the bound (goal ≥ 90 %): ${pct >= 90 ? "met" : "NOT met"}`);
+  }
+  // Transport cost alone: one 256-input base64 response at a time, client CPU per response.
+  if (values["no-transport"]) {
+    child.kill();
+    process.exit(0);
+  }
+  const { nodeFetch, readText } = await import("../dist/embedding/_transport.js");
+  await setMode("base64");
+  const payload = JSON.stringify({ model: "text-embedding-3-small", input: Array.from({ length: 256 }, (_, i) => text(i)), encoding_format: "base64" });
+  const transports = [
+    ["fetch + text()", async () => (await fetch(`${origin}/v1/embeddings`, { method: "POST", headers: { "content-type": "application/json" }, body: payload })).text()],
+    ["node:http + readText", async () => readText(await nodeFetch(`${origin}/v1/embeddings`, { method: "POST", headers: { "content-type": "application/json" }, body: payload }))],
+  ];
+  console.log(`# transport — 256-input base64 responses, one at a time; client CPU per response`);
+  console.log(`${"transport".padEnd(22)} ${pad("responses", 9)} ${pad("MB each", 7)} ${pad("cpu ms/resp", 11)}`);
+  for (const [name, get] of transports) {
+    let bytes = 0;
+    for (let i = 0; i < 3; i++) bytes = (await get()).length;
+    const n = 20;
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) await get();
+    const c = process.cpuUsage(c0);
+    console.log(`${name.padEnd(22)} ${pad(n, 9)} ${pad((bytes / 1e6).toFixed(2), 7)} ${pad(((c.user + c.system) / 1000 / n).toFixed(2), 11)}`);
   }
   child.kill();
 }
