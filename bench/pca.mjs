@@ -1,7 +1,8 @@
 // PCA benchmark: fit time, projection kernels side by side, exact-kNN time, and
 // recall@10 of cosine neighbours after reduction vs exact neighbours at full width, on
 // (a) local-embedder vectors of generated variant descriptions and (b) synthetic
-// power-law vectors. Run: npm run bench:pca   (BENCH_PCA_N=10000 for a quick run)
+// power-law vectors. Run: npm run bench:pca   (BENCH_PCA_N=10000 for a quick run,
+// BENCH_PCA_SWEEP=1 to add the kernel register-block sweep)
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -12,6 +13,9 @@ import { fitPca, varianceRetained } from "../dist/reduce/pca.js";
 import { Projector } from "../dist/reduce/project.js";
 import { projectBlockedJs, projectNaive } from "../dist/reduce/project-js.js";
 import { exactKnn, recallAtK } from "../dist/reduce/knn.js";
+import { centredCovariance } from "../dist/reduce/covariance.js";
+import { symmetricEigenTop } from "../dist/reduce/eigen.js";
+import { createMemory, instantiateGemm, pagesFor, panelWidth } from "../dist/reduce/_gemm.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const N = Number(process.env.BENCH_PCA_N ?? 50_000); // database vectors per data set
@@ -215,6 +219,47 @@ async function evaluate(label, base, nBase, queries, nQueries, providerId, sampl
   return truth;
 }
 
+/** Fit phases in CPU seconds, on the SIMD kernels and on the plain-JS fallback. */
+function phases(samples, n, k) {
+  for (const mode of ["wasm-simd", "plain-js"]) {
+    if (mode === "plain-js") process.env.VCF_AGENT_WASM_SIMD = "0";
+    try {
+      const [cov, , covCpu] = measure(() => centredCovariance(samples, n, D));
+      const [, , eigCpu] = measure(() => symmetricEigenTop(cov.matrix, D, k));
+      line("pca.fit.phases", { kernels: mode, d: D, k, samples: n, covarianceCpuSeconds: covCpu, eigenCpuSeconds: eigCpu });
+    } finally {
+      delete process.env.VCF_AGENT_WASM_SIMD;
+    }
+  }
+}
+
+/** Register-block shapes of the generated f32 kernel, kernel alone (BENCH_PCA_SWEEP=1). */
+function sweep(model, input, n) {
+  const { inputDimensions: d, outputDimensions: k } = model;
+  for (const [rowBlock, vectors, rows] of [[4, 2, 64], [2, 4, 64], [4, 1, 64], [4, 4, 64], [4, 3, 48], [6, 2, 48], [8, 2, 64], [4, 2, 32], [4, 2, 128], [4, 2, 256]]) {
+    const shape = { elementBytes: 4, lda: d, ldc: k, rowBlock, vectors };
+    const pw = panelWidth(shape);
+    if (k % pw !== 0) continue;
+    const wBytes = d * k * 4;
+    const pages = pagesFor(wBytes + rows * d * 4 + rows * k * 4);
+    const memory = createMemory(pages);
+    const gemm = instantiateGemm(shape, memory, pages);
+    const heap = new Float32Array(memory.buffer);
+    for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) heap[Math.floor(c / pw) * d * pw + j * pw + (c % pw)] = model.components[c * d + j];
+    const m = Math.floor(n / rows) * rows;
+    const run = () => {
+      for (let r0 = 0; r0 < m; r0 += rows) {
+        heap.set(input.subarray(r0 * d, (r0 + rows) * d), wBytes / 4);
+        gemm(wBytes, 0, wBytes + rows * d * 4, d, rows / rowBlock, k / pw, 0);
+      }
+    };
+    run();
+    run(); // WebAssembly starts in the baseline tier; let the optimizing tier take over first
+    const [, wall, cpu] = measure(run);
+    line("pca.kernel.shape", { rows: rowBlock, outputs: vectors * 4, rowsPerCall: rows, vectors: m, vectorsPerSecond: Math.round(m / wall), vectorsPerCpuSecond: Math.round(m / cpu), gflopPerCpuSecond: (2 * d * k * m) / cpu / 1e9 });
+  }
+}
+
 // (b) synthetic first: it needs nothing but this module.
 let t0 = performance.now();
 const synth = powerLaw(N + Q, 7);
@@ -224,6 +269,8 @@ line("pca.data", { data: "synthetic-powerlaw", vectors: N + Q, seconds: seconds(
 {
   const model = fitPca(synthBase.subarray(0, Math.min(N, FIT_SAMPLES) * D), { outputDimensions: 768, providerId: "synthetic", inputDimensions: D });
   kernels(model, synthBase, Math.min(N, 50_000));
+  if (process.env.BENCH_PCA_SWEEP === "1") sweep(model, synthBase, Math.min(N, 3_840));
+  phases(synthBase.subarray(0, Math.min(N, FIT_SAMPLES) * D), Math.min(N, FIT_SAMPLES), 768);
 }
 await evaluate("synthetic-powerlaw", synthBase, N, synthQueries, Q, "synthetic", ["first"]);
 
