@@ -82,3 +82,6 @@ export {
   type VariantRows,
   type VariantHit,
 } from "./store/index.js";
+
+export { ingestVcf, MIN_INDEX_ROWS, type IngestOptions, type IngestSummary, type IngestProgress } from "./pipeline/ingest.js";
+export { VariantSearch, type QueryOptions } from "./pipeline/search.js";
