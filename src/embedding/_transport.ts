@@ -137,7 +137,12 @@ export function nodeFetch(input: string | URL | Request, init: RequestInit = {})
  * (TextDecoder, which `Response#text` uses, is no faster); non-ASCII bodies take the UTF-8 path.
  */
 export async function readText(res: Response): Promise<string> {
-  const raw = res.bodyUsed ? undefined : rawBodies.get(res);
-  const buf = raw ?? Buffer.from(await res.arrayBuffer());
+  const buf = await readBytes(res);
   return isAscii(buf) ? buf.toString("ascii") : buf.toString("utf8");
+}
+
+/** A response body as bytes; no copy for responses made by {@link nodeFetch}. */
+export async function readBytes(res: Response): Promise<Buffer> {
+  const raw = res.bodyUsed ? undefined : rawBodies.get(res);
+  return raw ?? Buffer.from(await res.arrayBuffer());
 }

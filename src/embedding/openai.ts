@@ -7,7 +7,8 @@ import { ConfigError, VcfAgentError } from "../errors.js";
 import type { EmbeddingOptions, RetryTuning } from "./options.js";
 import { RemoteProvider, publicUrl, redact, resolveCommon } from "./_remote.js";
 import { RetryableFailure, httpFailure } from "./_retry.js";
-import { nodeFetch, readText } from "./_transport.js";
+import { nodeFetch, readBytes } from "./_transport.js";
+import { parseEmbeddingsBody } from "./_openai-body.js";
 
 /** The official endpoint, used when no `baseUrl` is given. */
 export const OPENAI_BASE_URL = "https://api.openai.com/v1";
@@ -100,10 +101,10 @@ export class OpenAIProvider extends RemoteProvider {
   }
 
   protected async requestBatch(texts: readonly string[], signal: AbortSignal): Promise<unknown[]> {
-    let text: string;
+    let bytes: Buffer;
     try {
       // The raw response: the SDK still builds the request and turns non-2xx answers into
-      // APIError, but the body is decoded here, faster than the SDK would (readText).
+      // APIError, but the body is parsed here, faster than the SDK would (parseEmbeddingsBody).
       const res = await this.#client.embeddings
         .create(
           {
@@ -115,13 +116,13 @@ export class OpenAIProvider extends RemoteProvider {
           { signal },
         )
         .asResponse();
-      text = await readText(res);
+      bytes = await readBytes(res);
     } catch (e) {
       throw this.#classify(e);
     }
     let body: unknown;
     try {
-      body = JSON.parse(text);
+      body = parseEmbeddingsBody(bytes);
     } catch (e) {
       throw new VcfAgentError(`${this.label}: response was not valid JSON (${(e as Error).message})`, "PROVIDER");
     }
