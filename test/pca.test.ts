@@ -9,6 +9,7 @@ import { fitPca, varianceRetained, type PcaModel } from "../src/reduce/pca.js";
 import { Projector, projectBatch } from "../src/reduce/project.js";
 import { projectBlockedJs, projectNaive, projectReference } from "../src/reduce/project-js.js";
 import { PcaReducer } from "../src/reduce/reducer.js";
+import { exactKnn, recallAtK } from "../src/reduce/knn.js";
 
 /** Seeded PRNG (mulberry32) and normal deviates: test data, not embeddings. */
 function rng(seed: number): { uniform: () => number; normal: () => number } {
@@ -426,5 +427,47 @@ describe("plain-JS fallback (VCF_AGENT_WASM_SIMD=0)", () => {
     } finally {
       delete process.env["VCF_AGENT_WASM_SIMD"];
     }
+  });
+});
+
+describe("exactKnn", () => {
+  /** Plain sort of all scores: the obvious answer to compare with. */
+  function bySort(base: Float32Array, nBase: number, q: Float32Array, d: number, k: number): number[] {
+    const scores = Array.from({ length: nBase }, (_, b) => {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += q[j]! * base[b * d + j]!;
+      return { b, s: Math.fround(s) };
+    });
+    return scores.sort((x, y) => y.s - x.s || x.b - y.b).slice(0, k).map((x) => x.b);
+  }
+
+  it.each([
+    [2_100, 13, 96, 10], // base spans two packed chunks, queries a partial row block
+    [37, 5, 24, 37], // k = everything
+  ])("matches a full sort (%i base, %i queries, d %i, k %i) with SIMD and plain JS", (nBase, nQ, d, k) => {
+    const r = rng(nBase + d);
+    const base = Float32Array.from({ length: nBase * d }, r.normal);
+    const queries = Float32Array.from({ length: nQ * d }, r.normal);
+    const got = exactKnn(base, nBase, queries, nQ, d, k);
+    process.env["VCF_AGENT_WASM_SIMD"] = "0";
+    let js: Int32Array;
+    try {
+      js = exactKnn(base, nBase, queries, nQ, d, k);
+    } finally {
+      delete process.env["VCF_AGENT_WASM_SIMD"];
+    }
+    for (let q = 0; q < nQ; q++) {
+      const want = bySort(base, nBase, queries.subarray(q * d, (q + 1) * d), d, k);
+      // Float32 sums in another order may swap exact near-ties; compare as sets, then the head.
+      expect(new Set(got.subarray(q * k, q * k + k))).toEqual(new Set(want));
+      expect(new Set(js.subarray(q * k, q * k + k))).toEqual(new Set(want));
+      expect(got[q * k]).toBe(want[0]);
+    }
+    expect(recallAtK(got, js, k)).toBe(1);
+  });
+
+  it("recallAtK counts shared neighbours per query", () => {
+    expect(recallAtK(Int32Array.of(1, 2, 3, 4), Int32Array.of(2, 9, 4, 3), 2)).toBe(0.75);
+    expect(() => exactKnn(new Float32Array(4), 2, new Float32Array(2), 1, 2, 3)).toThrow(/k must be in 1\.\.2, got 3/);
   });
 });

@@ -147,7 +147,7 @@ function wasmWorkspace(n: number): Workspace {
 
 // Opcodes used below (WebAssembly core and SIMD).
 const F64_LOAD = 0x2b, F64_STORE = 0x39, F64_ADD = 0xa0, F64_SUB = 0xa1, F64_MUL = 0xa2;
-const I32_MUL = 0x6c, I32_LT_U = 0x49, I32_LE_U = 0x4d, I32_EQ = 0x46;
+const I32_LT_U = 0x49, I32_LE_U = 0x4d, I32_EQ = 0x46;
 const F64X2_SPLAT = 0x14, F64X2_EXTRACT = 0x21, F64X2_ADD = 0xf0, F64X2_SUB = 0xf1, F64X2_MUL = 0xf2;
 
 /**
@@ -165,11 +165,11 @@ function trailingModule(pages: number): Uint8Array<ArrayBuffer> {
 
   // Shared prologue of one row: ROW = a + i·n·8, DIAG = ROW + i·8, RC/VC/PC = column s pointers.
   const rowSetup = (c: Code): void => {
-    c.get(A).get(I).get(N).op(I32_MUL).i32(8).op(I32_MUL).i32add().set(ROW);
-    c.get(ROW).get(I).i32(8).op(I32_MUL).i32add().set(DIAG);
-    c.get(ROW).get(S).i32(8).op(I32_MUL).i32add().set(RC);
-    c.get(VP).get(S).i32(8).op(I32_MUL).i32add().set(VC);
-    c.get(PP).get(S).i32(8).op(I32_MUL).i32add().set(PC);
+    c.get(A).get(I).get(N).i32mul().i32(8).i32mul().i32add().set(ROW);
+    c.get(ROW).get(I).i32(8).i32mul().i32add().set(DIAG);
+    c.get(ROW).get(S).i32(8).i32mul().i32add().set(RC);
+    c.get(VP).get(S).i32(8).i32mul().i32add().set(VC);
+    c.get(PP).get(S).i32(8).i32mul().i32add().set(PC);
   };
   const advance = (c: Code, bytes: number): void => {
     c.get(RC).i32(bytes).i32add().set(RC);
@@ -184,7 +184,7 @@ function trailingModule(pages: number): Uint8Array<ArrayBuffer> {
   symv.loop();
   {
     rowSetup(symv);
-    symv.get(VP).get(I).i32(8).op(I32_MUL).i32add();
+    symv.get(VP).get(I).i32(8).i32mul().i32add();
     f64loadLocal(symv).tee(VI).simd(F64X2_SPLAT).set(VI2);
     symv.v128zero().set(ACC);
     // Pairs while c + 1 < i, i.e. RC + 16 ≤ DIAG.
@@ -194,7 +194,7 @@ function trailingModule(pages: number): Uint8Array<ArrayBuffer> {
     symv.get(ACC).get(X).get(VC).v128load(0).simd(F64X2_MUL).simd(F64X2_ADD).set(ACC);
     symv.get(PC).get(PC).v128load(0).get(X).get(VI2).simd(F64X2_MUL).simd(F64X2_ADD).v128store(0);
     advance(symv, 16);
-    symv.op(0x0c, 0); // br 0 (loop)
+    symv.br(0); // next pair
     symv.end().end();
     symv.get(ACC).simd(F64X2_EXTRACT, 0).get(ACC).simd(F64X2_EXTRACT, 1).op(F64_ADD).set(SCAL);
     // Tail column c = i − 1 when (i − s) is odd.
@@ -211,7 +211,7 @@ function trailingModule(pages: number): Uint8Array<ArrayBuffer> {
     }
     symv.end();
     // p[i] += acc + a[i][i] v[i]
-    symv.get(PP).get(I).i32(8).op(I32_MUL).i32add().set(PC);
+    symv.get(PP).get(I).i32(8).i32mul().i32add().set(PC);
     symv.get(PC);
     f64load(symv, PC);
     symv.get(SCAL);
@@ -228,9 +228,9 @@ function trailingModule(pages: number): Uint8Array<ArrayBuffer> {
   r2.loop();
   {
     rowSetup(r2);
-    r2.get(VP).get(I).i32(8).op(I32_MUL).i32add();
+    r2.get(VP).get(I).i32(8).i32mul().i32add();
     f64loadLocal(r2).tee(VI).simd(F64X2_SPLAT).set(VI2);
-    r2.get(PP).get(I).i32(8).op(I32_MUL).i32add();
+    r2.get(PP).get(I).i32(8).i32mul().i32add();
     f64loadLocal(r2).tee(PI).simd(F64X2_SPLAT).set(PI2);
     // Pairs while c + 1 ≤ i, i.e. RC + 8 ≤ DIAG.
     r2.block().loop();
@@ -240,7 +240,7 @@ function trailingModule(pages: number): Uint8Array<ArrayBuffer> {
     r2.get(PI2).get(VC).v128load(0).simd(F64X2_MUL).simd(F64X2_ADD);
     r2.simd(F64X2_SUB).v128store(0);
     advance(r2, 16);
-    r2.op(0x0c, 0);
+    r2.br(0); // next pair
     r2.end().end();
     // Tail column c = i when (i − s + 1) is odd.
     r2.get(RC).get(DIAG).op(I32_EQ).if();

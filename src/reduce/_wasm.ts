@@ -7,7 +7,6 @@
 
 /** Value types used by the kernels. */
 export const I32 = 0x7f;
-export const F32 = 0x7d;
 export const F64 = 0x7c;
 export const V128 = 0x7b;
 
@@ -100,6 +99,9 @@ export class Code {
   }
   end(): this {
     return this.op(0x0b);
+  }
+  br(depth: number): this {
+    return this.op(0x0c, ...uleb(depth));
   }
   brIf(depth: number): this {
     return this.op(0x0d, ...uleb(depth));

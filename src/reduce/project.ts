@@ -6,10 +6,13 @@
  * and 4 rows × 8 components of f32x4 accumulators stay in registers across all `d`
  * inputs. Measured ≈ 30,000 vectors/s for 1536 → 768 on one core here, against ≈ 350/s
  * for the naive loop (docs/pca.md). Falls back to register-blocked JS without SIMD.
+ * Rows with at most 25 % nonzeros (hashed-feature embeddings) take the sparse kernel of
+ * `_sparse.ts` instead: work in proportion to their nonzeros (docs/performance.md).
  */
 import type { PcaModel } from "./pca.js";
 import { createMemory, instantiateGemm, pagesFor, panelWidth, simdSupported, type GemmFn, type GemmShape } from "./_gemm.js";
 import { normalizeRows, projectBlockedJs } from "./project-js.js";
+import { SPARSE_MAX_DENSITY, SparseProjector } from "./_sparse.js";
 
 const ROWS = 64; // vectors per kernel call: 64 × 1536 floats (384 KiB) stay in L2
 const SHAPE = { elementBytes: 4, rowBlock: 4, vectors: 2 } as const;
@@ -31,6 +34,10 @@ export class Projector {
   readonly #kPad: number;
   readonly #aOff: number;
   readonly #cOff: number;
+  /** Input row of each row in the dense scratch. */
+  readonly #pending = new Int32Array(ROWS);
+  /** The sparse-input kernel (null without WebAssembly); built when first needed. */
+  #sparse: SparseProjector | null | undefined;
 
   constructor(model: PcaModel, options: { kernel?: ProjectionKernel } = {}) {
     this.model = model;
@@ -72,29 +79,54 @@ export class Projector {
     const heap = this.#heap;
     const gemm = this.#gemm;
     if (heap === undefined || gemm === undefined) return projectBlockedJs(this.model, input, n, result);
-    const kPad = this.#kPad;
+    // Rows with few nonzeros (hashed-feature embeddings) take the sparse kernel; the rest
+    // are centred into the dense scratch, ROWS at a time.
+    const maxNonzeros = Math.floor(d * SPARSE_MAX_DENSITY);
+    // Built on the first sparse row only, so dense data never pays for its packed copy.
+    if (this.#sparse === undefined && n > 0 && countNonzeros(input, 0, d) <= maxNonzeros) this.#sparse = SparseProjector.create(this.model);
+    const sparse = this.#sparse ?? null;
     const a = this.#aOff >> 2;
-    const c = this.#cOff >> 2;
-    for (let r0 = 0; r0 < n; r0 += ROWS) {
-      const rows = Math.min(ROWS, n - r0);
-      const blocks = Math.ceil(rows / SHAPE.rowBlock);
-      for (let r = 0; r < rows; r++) {
-        const src = (r0 + r) * d;
-        const dst = a + r * d;
-        for (let j = 0; j < d; j++) heap[dst + j] = input[src + j]! - mean[j]!;
-      }
-      // Rows past `rows` in the last block are computed and ignored; zero them to keep them finite.
-      heap.fill(0, a + rows * d, a + blocks * SHAPE.rowBlock * d);
-      gemm(this.#aOff, 0, this.#cOff, d, blocks, kPad / panelWidth(SHAPE), 0);
-      if (kPad === k) {
-        result.set(heap.subarray(c, c + rows * k), r0 * k);
-      } else {
-        for (let r = 0; r < rows; r++) result.set(heap.subarray(c + r * kPad, c + r * kPad + k), (r0 + r) * k);
+    const pending = this.#pending;
+    let m = 0;
+    for (let r = 0; r < n; r++) {
+      if (sparse !== null && sparse.tryProject(input, r, maxNonzeros, result, r * k)) continue;
+      const src = r * d;
+      const dst = a + m * d;
+      for (let j = 0; j < d; j++) heap[dst + j] = input[src + j]! - mean[j]!;
+      pending[m++] = r;
+      if (m === ROWS) {
+        this.#denseBlock(m, result);
+        m = 0;
       }
     }
+    if (m > 0) this.#denseBlock(m, result);
     normalizeRows(result.subarray(0, n * k), n, k);
     return result;
   }
+
+  /** Projects the `m` centred rows in the dense scratch and scatters them to their rows of `result`. */
+  #denseBlock(m: number, result: Float32Array): void {
+    const heap = this.#heap!;
+    const d = this.model.inputDimensions;
+    const k = this.model.outputDimensions;
+    const kPad = this.#kPad;
+    const a = this.#aOff >> 2;
+    const c = this.#cOff >> 2;
+    const blocks = Math.ceil(m / SHAPE.rowBlock);
+    // Rows past `m` in the last block are computed and ignored; zero them to keep them finite.
+    heap.fill(0, a + m * d, a + blocks * SHAPE.rowBlock * d);
+    this.#gemm!(this.#aOff, 0, this.#cOff, d, blocks, kPad / panelWidth(SHAPE), 0);
+    for (let i = 0; i < m; i++) {
+      const o = c + i * kPad;
+      result.set(heap.subarray(o, o + k), this.#pending[i]! * k);
+    }
+  }
+}
+
+function countNonzeros(input: Float32Array, start: number, d: number): number {
+  let n = 0;
+  for (let j = start; j < start + d; j++) if (input[j] !== 0) n++;
+  return n;
 }
 
 const projectors = new WeakMap<PcaModel, Projector>();
