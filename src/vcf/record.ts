@@ -53,16 +53,43 @@ export class RecordParser {
       this.ctx.warn("late-header", `${this.ctx.source}:${lineNo}: header line after #CHROM ignored: '${abbreviate(text.slice(s, end))}'`);
       return;
     }
-    const t1 = text.indexOf("\t", s);
-    if (t1 === -1 || t1 >= end) return this.bad(text, s, end, lineNo, columnsReason(1));
-    const t2 = text.indexOf("\t", t1 + 1);
-    if (t2 === -1 || t2 >= end) return this.bad(text, s, end, lineNo, columnsReason(2));
-    const t3 = text.indexOf("\t", t2 + 1);
+    // Columns 1–5 are short: one charCodeAt pass finds their tabs, parses POS and flags
+    // commas/blanks in REF and ALT, cheaper than a native indexOf call per column.
+    let i = s;
+    while (i < end && text.charCodeAt(i) !== 9) i++;
+    if (i >= end) return this.bad(text, s, end, lineNo, columnsReason(1));
+    const t1 = i;
+    let pos = 0;
+    let posOk = true;
+    for (i = t1 + 1; i < end; i++) {
+      const d = text.charCodeAt(i) - 48;
+      if (d === -39 /* tab */) break;
+      if (d < 0 || d > 9) posOk = false;
+      else pos = pos * 10 + d;
+    }
+    if (i >= end) return this.bad(text, s, end, lineNo, columnsReason(2));
+    const t2 = i;
+    const t3 = text.indexOf("\t", t2 + 1); // ID can be long (dbSNP lists)
     if (t3 === -1 || t3 >= end) return this.bad(text, s, end, lineNo, columnsReason(3));
-    const t4 = text.indexOf("\t", t3 + 1);
-    if (t4 === -1 || t4 >= end) return this.bad(text, s, end, lineNo, columnsReason(4));
-    const t5 = text.indexOf("\t", t4 + 1);
-    if (t5 === -1 || t5 >= end) return this.bad(text, s, end, lineNo, columnsReason(5));
+    let refFlags = 0;
+    for (i = t3 + 1; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 9) break;
+      if (c === 44) refFlags |= 1;
+      else if (c === 32) refFlags |= 2;
+    }
+    if (i >= end) return this.bad(text, s, end, lineNo, columnsReason(4));
+    const t4 = i;
+    let commas = 0;
+    let altBlank = false;
+    for (i = t4 + 1; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 9) break;
+      if (c === 44) commas++;
+      else if (c === 32) altBlank = true;
+    }
+    if (i >= end) return this.bad(text, s, end, lineNo, columnsReason(5));
+    const t5 = i;
     const t6 = text.indexOf("\t", t5 + 1);
     if (t6 === -1 || t6 >= end) return this.bad(text, s, end, lineNo, columnsReason(6));
     const t7 = text.indexOf("\t", t6 + 1);
@@ -78,34 +105,30 @@ export class RecordParser {
       this.lastChrom = chrom;
     }
 
-    let pos = 0;
     if (t2 === t1 + 1) return this.bad(text, s, end, lineNo, "POS is empty");
-    for (let i = t1 + 1; i < t2; i++) {
-      const d = text.charCodeAt(i) - 48;
-      if (d < 0 || d > 9) return this.bad(text, s, end, lineNo, `POS '${abbreviate(text.slice(t1 + 1, t2))}' is not a non-negative integer`);
-      pos = pos * 10 + d;
-    }
+    if (!posOk) return this.bad(text, s, end, lineNo, `POS '${abbreviate(text.slice(t1 + 1, t2))}' is not a non-negative integer`);
     // POS 0 marks a telomere (VCF 4.3 §1.6.1, breakends); hts-specs' passed files use it.
     if (pos === 0) this.ctx.warn("pos-zero", `${this.ctx.source}:${lineNo}: POS 0 (telomere position) accepted`);
     if (pos > MAX_POS) return this.bad(text, s, end, lineNo, `POS ${text.slice(t1 + 1, t2)} is larger than ${MAX_POS}`);
 
     const ref = text.slice(t3 + 1, t4);
-    const refProblem = alleleProblem(ref);
-    if (refProblem !== undefined || ref === ".") return this.bad(text, s, end, lineNo, `REF '${abbreviate(ref)}' ${refProblem ?? "is missing"}`);
-    if (ref.indexOf(",") !== -1) return this.bad(text, s, end, lineNo, `REF '${abbreviate(ref)}' has more than one allele`);
+    if (t4 === t3 + 1) return this.bad(text, s, end, lineNo, "REF '' is empty");
+    if (refFlags !== 0 || ref === ".") {
+      const why = refFlags & 2 ? "contains whitespace" : refFlags & 1 ? "has more than one allele" : "is missing";
+      return this.bad(text, s, end, lineNo, `REF '${abbreviate(ref)}' ${why}`);
+    }
 
     const alt = text.slice(t4 + 1, t5);
     const stats = this.stats;
-    if (alt.indexOf(",") === -1) {
-      const problem = alleleProblem(alt);
-      if (problem !== undefined) return this.bad(text, s, end, lineNo, `ALT '${abbreviate(alt)}' ${problem}`);
+    if (commas === 0) {
+      if (alt.length === 0 || altBlank) return this.bad(text, s, end, lineNo, `ALT '${abbreviate(alt)}' ${alleleProblem(alt) ?? "is invalid"}`);
       stats.records++;
       if (alt === "." || isReferenceBlockAllele(alt)) {
         stats.skippedReferenceOnly++;
         return;
       }
       this.order.see(chrom, pos, ref, alt, lineNo);
-      out.push(new VcfVariant(this.ctx, text, t2, t3, t5, t6, t7, t8, end, chrom, pos, ref, alt, 0, 1, lineNo));
+      out.push(new VcfVariant(this.ctx, text, t2, t5, t7, t8, chrom, pos, ref, alt, 0, 1, lineNo));
       stats.variants++;
       return;
     }
@@ -116,14 +139,14 @@ export class RecordParser {
     }
     stats.records++;
     const altCount = alleles.length;
-    for (let i = 0; i < altCount; i++) {
-      const a = alleles[i] as string;
+    for (let k = 0; k < altCount; k++) {
+      const a = alleles[k] as string;
       if (a === "." || isReferenceBlockAllele(a)) {
         stats.skippedReferenceOnly++;
         continue;
       }
       this.order.see(chrom, pos, ref, a, lineNo);
-      out.push(new VcfVariant(this.ctx, text, t2, t3, t5, t6, t7, t8, end, chrom, pos, ref, a, i, altCount, lineNo));
+      out.push(new VcfVariant(this.ctx, text, t2, t5, t7, t8, chrom, pos, ref, a, k, altCount, lineNo));
       stats.variants++;
     }
   }

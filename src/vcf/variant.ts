@@ -26,20 +26,18 @@ export class VcfVariant implements Variant {
   private cachedId: string | undefined;
 
   /**
-   * @internal Built by the record parser. `t2`…`t8` are offsets in `text` of the tabs
-   * ending columns 2, 3, 5, 6, 7 and 8 (`t8` = `end` when the line has 8 columns); offsets
-   * rather than substrings keep the per-record cost to one object.
+   * @internal Built by the record parser. `t2`, `t5`, `t7` are the offsets in `text` of the
+   * tabs ending POS, ALT and FILTER; `t8` is where INFO ends (a tab when sample columns
+   * follow, else the line end). Other column bounds are found again with `indexOf` when
+   * asked for: few fields keep the per-variant object small, which is most of the GC cost.
    */
   constructor(
     private readonly ctx: RecordContext,
     private readonly text: string,
     private readonly t2: number,
-    private readonly t3: number,
     private readonly t5: number,
-    private readonly t6: number,
     private readonly t7: number,
     private readonly t8: number,
-    private readonly end: number,
     readonly chrom: string,
     readonly pos: number,
     readonly ref: string,
@@ -56,7 +54,7 @@ export class VcfVariant implements Variant {
 
   /** The ID column; `.` → empty string. */
   get id(): string {
-    const id = this.text.slice(this.t2 + 1, this.t3);
+    const id = this.text.slice(this.t2 + 1, this.text.indexOf("\t", this.t2 + 1));
     return id === "." ? "" : id;
   }
 
@@ -66,7 +64,7 @@ export class VcfVariant implements Variant {
 
   /** QUAL as a number; `.` or text that is not a number (warned once) → null. */
   get qual(): number | null {
-    const q = this.text.slice(this.t5 + 1, this.t6);
+    const q = this.text.slice(this.t5 + 1, this.text.indexOf("\t", this.t5 + 1));
     if (q === ".") return null;
     if (QUAL_RE.test(q)) return Number(q);
     this.ctx.warn("qual", `${this.ctx.source}:${this.line}: QUAL '${abbreviate(q)}' is not a number; read as missing`);
@@ -74,7 +72,7 @@ export class VcfVariant implements Variant {
   }
 
   get filter(): readonly string[] {
-    const f = this.text.slice(this.t6 + 1, this.t7);
+    const f = this.text.slice(this.text.lastIndexOf("\t", this.t7 - 1) + 1, this.t7);
     return f === "." ? [] : f.split(";");
   }
 
@@ -101,9 +99,10 @@ export class VcfVariant implements Variant {
 
   /** FORMAT keys (`GT`, `DP`, …); empty when the line has no FORMAT column. */
   formatKeys(): readonly string[] {
-    if (this.t8 >= this.end) return [];
+    if (!this.hasFormat()) return [];
+    const end = this.lineEnd();
     const tab = this.text.indexOf("\t", this.t8 + 1);
-    const fmt = this.text.slice(this.t8 + 1, tab === -1 || tab > this.end ? this.end : tab);
+    const fmt = this.text.slice(this.t8 + 1, tab === -1 || tab > end ? end : tab);
     return fmt === "." || fmt === "" ? [] : fmt.split(":");
   }
 
@@ -112,9 +111,10 @@ export class VcfVariant implements Variant {
    * A count that differs from the header's samples is warned once.
    */
   sampleColumns(): readonly string[] {
-    if (this.t8 >= this.end) return [];
+    if (!this.hasFormat()) return [];
+    const end = this.lineEnd();
     const tab = this.text.indexOf("\t", this.t8 + 1);
-    const cols = tab === -1 || tab >= this.end ? [] : this.text.slice(tab + 1, this.end).split("\t");
+    const cols = tab === -1 || tab >= end ? [] : this.text.slice(tab + 1, end).split("\t");
     const expected = this.ctx.header.samples.length;
     if (cols.length !== expected) {
       this.ctx.warn("sample-count", `${this.ctx.source}:${this.line}: ${cols.length} sample column(s) but the header names ${expected}`);
@@ -124,12 +124,22 @@ export class VcfVariant implements Variant {
 
   /** The whole data line as read (without line terminator). */
   rawLine(): string {
-    return this.text.slice(this.lineStart(), this.end);
+    return this.text.slice(this.lineStart(), this.lineEnd());
   }
 
   /** A plain object for logs and JSON (INFO left raw). */
   toJSON(): Record<string, unknown> {
     return { variantId: this.variantId, chrom: this.chrom, pos: this.pos, id: this.id, ref: this.ref, alt: this.alt, altIndex: this.altIndex, altCount: this.altCount, kind: this.kind, qual: this.qual, filter: this.filter, info: this.rawInfo, line: this.line };
+  }
+
+  private hasFormat(): boolean {
+    return this.text.charCodeAt(this.t8) === 9;
+  }
+
+  private lineEnd(): number {
+    const nl = this.text.indexOf("\n", this.t8);
+    const end = nl === -1 ? this.text.length : nl;
+    return end > 0 && this.text.charCodeAt(end - 1) === 13 ? end - 1 : end;
   }
 
   private lineStart(): number {
