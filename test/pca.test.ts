@@ -109,6 +109,12 @@ describe("fitPca on hand-checked data", () => {
     }
   });
 
+  it("stops when its signal is aborted", () => {
+    const ac = new AbortController();
+    ac.abort(new Error("stop requested"));
+    expect(() => fitPca(lowRankData(40, 32, 4, 2), { outputDimensions: 8, providerId: "p", signal: ac.signal })).toThrow("stop requested");
+  });
+
   it("gives orthonormal, sign-deterministic components even beyond the data's rank", () => {
     const d = 64;
     const data = lowRankData(20, d, 5, 3); // rank ≤ 19 < 40 components: a degenerate null space
