@@ -219,6 +219,15 @@ describe("retries", () => {
     expect(server!.requests).toHaveLength(2);
   });
 
+  it("retries a refused connection and names the cause", async () => {
+    const s = await startServer(ok(4));
+    await s.close();
+    const p = new OpenAIProvider({ provider: "openai", baseUrl: `${s.origin}/v1`, apiKey: KEY, dimensions: 4, maxRetries: 1 }, FAST);
+    const e = await rejection(p.embedDocuments(["a"]));
+    expect(e.message).toMatch(/^openai text-embedding-3-small: network error: .*ECONNREFUSED.*; gave up after 2 attempts \(maxRetries 1\)$/);
+    expect(p.requestStats.requests).toBe(2);
+  });
+
   it("does not retry a 400 and reports the server's message", async () => {
     const p = await setup((_req, res) => sendJson(res, 400, { error: { message: "'$.input' is invalid" } }), { dimensions: 4 });
     const e = await rejection(p.embedDocuments(["a"]));

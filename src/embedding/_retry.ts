@@ -74,6 +74,17 @@ export function httpFailure(
   return new VcfAgentError(`${label}: ${text}${hint} (not retried)`, "PROVIDER");
 }
 
+/** An error's message followed by its causes', e.g. `Connection error. (fetch failed; connect ECONNREFUSED 127.0.0.1:9)`. */
+export function describeError(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const causes: string[] = [];
+  let c: unknown = e.cause;
+  for (let depth = 0; c instanceof Error && depth < 4; depth++, c = c.cause) {
+    if (c.message && c.message !== e.message && !causes.includes(c.message)) causes.push(c.message);
+  }
+  return causes.length ? `${e.message} (${causes.join("; ")})` : e.message;
+}
+
 function clip(s: string): string {
   const one = s.replace(/\s+/g, " ").trim();
   return one.length > 300 ? `${one.slice(0, 300)}…` : one;

@@ -5,7 +5,7 @@
 import { VcfAgentError } from "../errors.js";
 import type { EmbeddingOptions, RetryTuning } from "./options.js";
 import { RemoteProvider, redact, resolveCommon } from "./_remote.js";
-import { RetryableFailure, httpFailure } from "./_retry.js";
+import { RetryableFailure, describeError, httpFailure } from "./_retry.js";
 import { nodeFetch, readText } from "./_transport.js";
 
 /** Where `ollama serve` listens by default. */
@@ -70,7 +70,7 @@ export class OllamaProvider extends RemoteProvider {
       text = await readText(res);
     } catch (e) {
       if (signal.aborted) throw e; // the runner tells a timeout from a caller abort
-      throw new RetryableFailure(`network error: ${describe(e)}`, undefined, { cause: e });
+      throw new RetryableFailure(`network error: ${describeError(e)}`, undefined, { cause: e });
     }
     if (!res.ok) {
       let detail = text;
@@ -93,10 +93,4 @@ export class OllamaProvider extends RemoteProvider {
     if (!Array.isArray(embeddings)) throw new VcfAgentError(`${this.label}: response had no "embeddings" array`, "PROVIDER");
     return embeddings;
   }
-}
-
-function describe(e: unknown): string {
-  if (!(e instanceof Error)) return String(e);
-  const cause = e.cause instanceof Error ? e.cause.message : undefined;
-  return cause ? `${e.message} (${cause})` : e.message;
 }

@@ -6,7 +6,7 @@ import OpenAI from "openai";
 import { ConfigError, VcfAgentError } from "../errors.js";
 import type { EmbeddingOptions, RetryTuning } from "./options.js";
 import { RemoteProvider, publicUrl, redact, resolveCommon } from "./_remote.js";
-import { RetryableFailure, httpFailure } from "./_retry.js";
+import { RetryableFailure, describeError, httpFailure } from "./_retry.js";
 import { nodeFetch, readBytes } from "./_transport.js";
 import { parseEmbeddingsBody } from "./_openai-body.js";
 
@@ -133,13 +133,13 @@ export class OpenAIProvider extends RemoteProvider {
   #classify(e: unknown): unknown {
     if (e instanceof OpenAI.APIUserAbortError) return e; // the runner knows whether it was a timeout or the caller
     if (e instanceof OpenAI.APIConnectionError) {
-      return new RetryableFailure(`network error: ${redact(describeCause(e), this.#apiKey)}`, undefined, { cause: e.cause });
+      return new RetryableFailure(`network error: ${redact(describeError(e), this.#apiKey)}`, undefined, { cause: e.cause });
     }
     if (e instanceof OpenAI.APIError && typeof e.status === "number") {
       return httpFailure(this.label, e.status, e.headers, redact(serverMessage(e), this.#apiKey));
     }
     // fetch rejects with TypeError when the connection drops while the body is read.
-    if (e instanceof TypeError) return new RetryableFailure(`network error: ${describeCause(e)}`, undefined, { cause: e });
+    if (e instanceof TypeError) return new RetryableFailure(`network error: ${describeError(e)}`, undefined, { cause: e });
     return e;
   }
 
@@ -169,9 +169,4 @@ function serverMessage(e: InstanceType<typeof OpenAI.APIError>): string {
   const err = e.error as { message?: unknown } | undefined;
   if (err && typeof err.message === "string") return err.message;
   return e.message.replace(/^\d{3}\s*/, "");
-}
-
-function describeCause(e: Error): string {
-  const cause = e.cause instanceof Error ? e.cause.message : undefined;
-  return cause && cause !== e.message ? `${e.message} (${cause})` : e.message;
 }
