@@ -61,6 +61,20 @@ export interface OptimizationStatus {
   provider: string;
 }
 
+/** One {@link VariantEmbeddingService.embedRaw} call, as batch listeners see it (metrics exporters). */
+export interface EmbedBatchEvent {
+  readonly service: VariantEmbeddingService;
+  readonly providerId: string;
+  /** Texts asked for. */
+  readonly texts: number;
+  /** Distinct cache misses sent to the provider (0 when the cache answered everything). */
+  readonly providerTexts: number;
+  /** Wall time of the whole call, cache look-ups included. */
+  readonly seconds: number;
+  /** The provider's failure, when the call threw. */
+  readonly error?: unknown;
+}
+
 /** Options for {@link VariantEmbeddingService}. Dependencies are injectable for tests and for the store. */
 export interface ServiceDependencies {
   provider?: EmbeddingProvider;
@@ -99,6 +113,18 @@ export class VariantEmbeddingService {
   };
   private emittedWidth: number | null = null;
   private lastCheck = 0;
+  // Process-wide, because pipelines build their own services: an exporter cannot be handed each one.
+  private static readonly batchListeners = new Set<(event: EmbedBatchEvent) => void>();
+
+  /**
+   * Tells `listener` about every embedding batch of every service in this process, after
+   * it ran (or failed). Listeners must be cheap; their exceptions are ignored.
+   * @returns a function that removes the listener.
+   */
+  static onBatch(listener: (event: EmbedBatchEvent) => void): () => void {
+    VariantEmbeddingService.batchListeners.add(listener);
+    return () => void VariantEmbeddingService.batchListeners.delete(listener);
+  }
 
   constructor(config: SessionConfig = new SessionConfig(), deps: ServiceDependencies = {}) {
     this.config = config;
@@ -222,14 +248,20 @@ export class VariantEmbeddingService {
     if (missing.size > 0) {
       const firstIdx = [...missing.values()].map((p) => p[0] as number);
       const p0 = performance.now();
-      const vectors = this.composable
-        ? (this.provider as unknown as { embedSemantic(k: readonly string[]): Float32Array[] }).embedSemantic(
-            firstIdx.map((i) => parts[i] as string),
-          )
-        : await this.provider.embedDocuments(
-            firstIdx.map((i) => texts[i] as string),
-            options,
-          );
+      let vectors: Float32Array[];
+      try {
+        vectors = this.composable
+          ? (this.provider as unknown as { embedSemantic(k: readonly string[]): Float32Array[] }).embedSemantic(
+              firstIdx.map((i) => parts[i] as string),
+            )
+          : await this.provider.embedDocuments(
+              firstIdx.map((i) => texts[i] as string),
+              options,
+            );
+      } catch (error) {
+        this.emitBatch(texts.length, firstIdx.length, t0, error);
+        throw error;
+      }
       this.gen.providerSeconds += (performance.now() - p0) / 1000;
       this.gen.providerCalls++;
       this.gen.providerTexts += firstIdx.length;
@@ -243,6 +275,7 @@ export class VariantEmbeddingService {
     this.gen.texts += texts.length;
     this.gen.batches++;
     this.gen.totalSeconds += (performance.now() - t0) / 1000;
+    this.emitBatch(texts.length, missing.size, t0);
     // Reading memory costs microseconds; at thousands of batches a second, look every 200 ms.
     if (this.config.memoryOptimization.memoryManagementEnabled) {
       const now = Date.now();
@@ -360,6 +393,20 @@ export class VariantEmbeddingService {
 
   private composeAt(semantic: Float32Array, text: string): Float32Array {
     return (this.provider as unknown as { compose(s: Float32Array, t: string): Float32Array }).compose(semantic, text);
+  }
+
+  private emitBatch(texts: number, providerTexts: number, t0: number, error?: unknown): void {
+    const listeners = VariantEmbeddingService.batchListeners;
+    if (listeners.size === 0) return;
+    const seconds = (performance.now() - t0) / 1000;
+    const event: EmbedBatchEvent = { service: this, providerId: this.provider.id, texts, providerTexts, seconds, ...(error === undefined ? {} : { error }) };
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A metrics listener must never break embedding.
+      }
+    }
   }
 
   private mark(batch: StageBatch): StageBatch {
