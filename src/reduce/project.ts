@@ -83,13 +83,16 @@ export class Projector {
     // are centred into the dense scratch, ROWS at a time.
     const maxNonzeros = Math.floor(d * SPARSE_MAX_DENSITY);
     // Built on the first sparse row only, so dense data never pays for its packed copy.
-    if (this.#sparse === undefined && n > 0 && countNonzeros(input, 0, d) <= maxNonzeros) this.#sparse = SparseProjector.create(this.model);
+    if (this.#sparse === undefined && n > 0 && countNonzeros(input, 0, d) <= maxNonzeros) this.#sparse = SparseProjector.create(this.model, maxNonzeros);
     const sparse = this.#sparse ?? null;
     const a = this.#aOff >> 2;
     const pending = this.#pending;
     let m = 0;
     for (let r = 0; r < n; r++) {
-      if (sparse !== null && sparse.tryProject(input, r, maxNonzeros, result, r * k)) continue;
+      if (sparse !== null && sparse.add(input, r, r * k)) {
+        if (sparse.full) sparse.flush(result);
+        continue;
+      }
       const src = r * d;
       const dst = a + m * d;
       for (let j = 0; j < d; j++) heap[dst + j] = input[src + j]! - mean[j]!;
@@ -100,6 +103,7 @@ export class Projector {
       }
     }
     if (m > 0) this.#denseBlock(m, result);
+    sparse?.flush(result);
     normalizeRows(result.subarray(0, n * k), n, k);
     return result;
   }

@@ -1,0 +1,105 @@
+// The sparse projection path the ingest pipeline relies on: rows with few nonzeros
+// (hashed-feature embeddings) are projected as Σ nonzeros − components·mean. Checked
+// against the float64 reference, on mixed batches, and for batch independence (a
+// description projected alone equals its row in a batch bit for bit, which is what makes
+// a stored variant's own description its nearest neighbour at distance 0).
+import { describe, expect, it } from "vitest";
+import { LocalEmbeddingProvider } from "../src/embedding/local.js";
+import { fitPca, type PcaModel } from "../src/reduce/pca.js";
+import { Projector, projectBatch } from "../src/reduce/project.js";
+import { projectReference } from "../src/reduce/project-js.js";
+import { SPARSE_MAX_DENSITY } from "../src/reduce/_sparse.js";
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomModel(d: number, k: number, seed: number): PcaModel {
+  const u = rng(seed);
+  return {
+    inputDimensions: d,
+    outputDimensions: k,
+    mean: Float32Array.from({ length: d }, () => 0.2 * (u() - 0.5)),
+    components: Float32Array.from({ length: k * d }, () => (u() - 0.5) / Math.sqrt(d)),
+    explainedVariance: new Float64Array(k),
+    explainedVarianceRatio: new Float64Array(k),
+    totalVariance: 1,
+    providerId: "test:random",
+    trainingSamples: 0,
+    createdAt: new Date(0).toISOString(),
+    formatVersion: 1,
+    fitSeconds: 0,
+  };
+}
+
+/** A row of width d with exactly `nonzeros` nonzero entries at seeded positions. */
+function sparseRow(d: number, nonzeros: number, seed: number): Float32Array {
+  const u = rng(seed);
+  const v = new Float32Array(d);
+  let placed = 0;
+  while (placed < nonzeros) {
+    const j = Math.floor(u() * d);
+    if (v[j] !== 0) continue;
+    v[j] = u() - 0.5 || 0.25;
+    placed++;
+  }
+  return v;
+}
+
+function concat(rows: readonly Float32Array[]): Float32Array {
+  const d = rows[0]!.length;
+  const out = new Float32Array(rows.length * d);
+  rows.forEach((r, i) => out.set(r, i * d));
+  return out;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+const description = (i: number): string =>
+  `Variant at chromosome ${1 + (i % 22)} position ${1_000_000 + 7919 * i} reference allele ${"ACGT"[i % 4]} to alternate allele ${"GTAC"[i % 4]} ` +
+  `in gene ${["BRCA1", "BRCA2", "TP53", "MYH7", "LDLR"][i % 5]} with consequence ${["missense_variant", "synonymous_variant", "stop_gained"][i % 3]} ` +
+  `clinical significance ${["Pathogenic", "Benign", "Uncertain significance"][i % 3]} condition ${["Hereditary cancer", "Cardiomyopathy"][i % 2]}`;
+
+describe("sparse projection", () => {
+  it("matches the float64 reference on local-embedder vectors and on mixed sparse/dense batches", async () => {
+    const provider = new LocalEmbeddingProvider();
+    const vectors = await provider.embedDocuments(Array.from({ length: 300 }, (_, i) => description(i)));
+    const d = provider.dimensions;
+    // The premise of the sparse path: these vectors are mostly zeros.
+    for (const v of vectors) expect(v.filter((x) => x !== 0).length).toBeLessThanOrEqual(d * SPARSE_MAX_DENSITY);
+    const model = fitPca(concat(vectors.slice(0, 200)), { outputDimensions: 64, providerId: provider.id, inputDimensions: d });
+    const input = concat(vectors.slice(200));
+    expect(maxAbsDiff(projectBatch(model, input, 100), projectReference(model, input, 100))).toBeLessThan(2e-5);
+
+    // 1536 → 100 (not a multiple of the 32-column chunk), rows on both sides of the threshold, a zero row.
+    const m = randomModel(d, 100, 5);
+    const limit = Math.floor(d * SPARSE_MAX_DENSITY);
+    const dense = Float32Array.from({ length: d }, (_, j) => Math.sin(j + 1));
+    const rows = [sparseRow(d, 10, 1), dense, sparseRow(d, limit, 2), sparseRow(d, limit + 1, 3), new Float32Array(d), sparseRow(d, 1, 4)];
+    const mixed = concat(Array.from({ length: 150 }, (_, i) => rows[i % rows.length]!));
+    expect(maxAbsDiff(new Projector(m).project(mixed, 150), projectReference(m, mixed, 150))).toBeLessThan(2e-5);
+  });
+
+  it("projects a row the same bit for bit alone or inside any batch", async () => {
+    const provider = new LocalEmbeddingProvider();
+    const vectors = await provider.embedDocuments(Array.from({ length: 130 }, (_, i) => description(i)));
+    const model = randomModel(provider.dimensions, 96, 9);
+    const k = model.outputDimensions;
+    const batch = projectBatch(model, concat(vectors), vectors.length);
+    for (const i of [0, 63, 64, 129]) {
+      expect(Array.from(projectBatch(model, vectors[i]!, 1))).toEqual(Array.from(batch.subarray(i * k, (i + 1) * k)));
+    }
+  });
+});
