@@ -82,15 +82,29 @@ function powerLaw(n, seed) {
   });
   const mean = Float64Array.from({ length: D }, () => 0.02 * basis.normal());
   const scale = Float64Array.from({ length: D }, (_, i) => 1 / Math.sqrt(i + 1));
-  const out = new Float32Array(n * D);
-  const x = new Float64Array(D);
-  for (let s = 0; s < n; s++) {
-    for (let j = 0; j < D; j++) x[j] = scale[j] * r.normal();
+  const mix = (x) => {
     for (const h of hs) {
       let dot = 0;
       for (let j = 0; j < D; j++) dot += h[j] * x[j];
       for (let j = 0; j < D; j++) x[j] -= 2 * dot * h[j];
     }
+  };
+  /** The population's top-k principal axes, known from the construction: mixed unit vectors. */
+  const axes = (k) => {
+    const out = new Float32Array(k * D);
+    for (let i = 0; i < k; i++) {
+      const e = new Float64Array(D);
+      e[i] = 1;
+      mix(e);
+      out.set(e, i * D);
+    }
+    return out;
+  };
+  const out = new Float32Array(n * D);
+  const x = new Float64Array(D);
+  for (let s = 0; s < n; s++) {
+    for (let j = 0; j < D; j++) x[j] = scale[j] * r.normal();
+    mix(x);
     let norm = 0;
     for (let j = 0; j < D; j++) {
       x[j] += mean[j];
@@ -99,7 +113,7 @@ function powerLaw(n, seed) {
     norm = Math.sqrt(norm);
     for (let j = 0; j < D; j++) out[s * D + j] = x[j] / norm;
   }
-  return out;
+  return { vectors: out, axes };
 }
 
 /** Local-embedder vectors of generated variant descriptions (n database, q held-out queries). */
@@ -182,9 +196,10 @@ function strided(base, nBase, count) {
 /**
  * Exact neighbours at full width, then per target width and training set: fit, project,
  * search, recall. `first` = the first vectors of the stream, as the reducer trains;
- * `strided` = the same number spread over the whole set (matters for position-sorted files).
+ * `strided` = the same number spread over the whole set (matters for position-sorted files);
+ * `population-axes` = the true axes of the generating distribution (a ceiling for PCA).
  */
-async function evaluate(label, base, nBase, queries, nQueries, providerId, samplings) {
+async function evaluate(label, base, nBase, queries, nQueries, providerId, samplings, axes) {
   const [truth, knnWall, knnCpu] = measure(() => exactKnn(base, nBase, queries, nQueries, D, K));
   line("pca.knn.exact", { data: label, d: D, base: nBase, queries: nQueries, seconds: knnWall, cpuSeconds: knnCpu });
   for (const target of TARGETS) {
@@ -192,12 +207,16 @@ async function evaluate(label, base, nBase, queries, nQueries, providerId, sampl
       ["first", 4 * target],
       ["first", FIT_SAMPLES],
       ...(samplings.includes("strided") ? [["strided", 4 * target]] : []),
+      ...(axes === undefined ? [] : [["population-axes", FIT_SAMPLES]]),
     ];
     for (const [sampling, training] of plans) {
       if (training > nBase) continue;
-      const sample = sampling === "first" ? base.subarray(0, training * D) : strided(base, nBase, training);
-      const [model, , fitCpu] = measure(() => fitPca(sample, { outputDimensions: target, providerId, inputDimensions: D }));
-      line("pca.fit", { data: label, d: D, k: target, sampling, samples: training, seconds: model.fitSeconds, cpuSeconds: fitCpu, varianceRetained: varianceRetained(model) });
+      const sample = sampling === "strided" ? strided(base, nBase, training) : base.subarray(0, training * D);
+      const [fitted, , fitCpu] = measure(() => fitPca(sample, { outputDimensions: target, providerId, inputDimensions: D }));
+      const model = sampling === "population-axes" ? { ...fitted, components: axes(target) } : fitted;
+      if (model === fitted) {
+        line("pca.fit", { data: label, d: D, k: target, sampling, samples: training, seconds: model.fitSeconds, cpuSeconds: fitCpu, varianceRetained: varianceRetained(model) });
+      }
       const projector = new Projector(model);
       const [rb, projectSeconds] = measure(() => projector.project(base, nBase));
       const rq = projector.project(queries, nQueries);
@@ -210,7 +229,8 @@ async function evaluate(label, base, nBase, queries, nQueries, providerId, sampl
         recallAt10: recallAtK(topOf(found, 2 * K, K), truth, K),
         // Share of the true top 10 inside the reduced top 20: are the misses near-ties?
         recall10at20: recallWithin(found, 2 * K, truth, K),
-        varianceRetained: varianceRetained(model),
+        // On the training set; not defined for the population axes.
+        varianceRetained: model === fitted ? varianceRetained(model) : "-",
         projectSeconds,
         knnSeconds,
       });
@@ -263,8 +283,8 @@ function sweep(model, input, n) {
 // (b) synthetic first: it needs nothing but this module.
 let t0 = performance.now();
 const synth = powerLaw(N + Q, 7);
-const synthBase = synth.subarray(0, N * D);
-const synthQueries = synth.subarray(N * D);
+const synthBase = synth.vectors.subarray(0, N * D);
+const synthQueries = synth.vectors.subarray(N * D);
 line("pca.data", { data: "synthetic-powerlaw", vectors: N + Q, seconds: seconds(t0) });
 {
   const model = fitPca(synthBase.subarray(0, Math.min(N, FIT_SAMPLES) * D), { outputDimensions: 768, providerId: "synthetic", inputDimensions: D });
@@ -272,7 +292,7 @@ line("pca.data", { data: "synthetic-powerlaw", vectors: N + Q, seconds: seconds(
   if (process.env.BENCH_PCA_SWEEP === "1") sweep(model, synthBase, Math.min(N, 3_840));
   phases(synthBase.subarray(0, Math.min(N, FIT_SAMPLES) * D), Math.min(N, FIT_SAMPLES), 768);
 }
-await evaluate("synthetic-powerlaw", synthBase, N, synthQueries, Q, "synthetic", ["first"]);
+await evaluate("synthetic-powerlaw", synthBase, N, synthQueries, Q, "synthetic", ["first"], synth.axes);
 
 // (a) local embedder on generated variant descriptions.
 try {
