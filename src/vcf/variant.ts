@@ -1,7 +1,7 @@
 /**
  * The {@link Variant} implementation. It keeps the decoded text it came from plus the
  * tab offsets of its line, so ID, QUAL, FILTER, INFO and sample columns cost nothing
- * until asked for. Keep in mind that it therefore holds its text piece (≤ ~1 MiB)
+ * until asked for. Keep in mind that it therefore holds its text piece (~32 KiB)
  * alive: copy the fields you need if you keep variants for long.
  */
 import type { AlleleKind, InfoValue, Variant, VcfHeader } from "./types.js";
