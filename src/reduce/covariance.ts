@@ -1,10 +1,10 @@
 /**
  * Mean and covariance of row-major Float32 samples, accumulated in Float64.
  *
- * The product Xcᵀ Xc (Xc = samples minus mean) is the fit's largest cost
- * (n·d² multiply-adds: 14.5 G for 6,144 × 1536). It runs on the f64x2 WebAssembly SIMD
- * kernel of `_gemm.ts` over chunks of samples, computing only the upper block triangle;
- * a plain-JS loop is the fallback where WebAssembly SIMD is unavailable.
+ * The product Xcᵀ Xc (Xc = samples minus mean) is the fit's largest cost: about n·d²/2
+ * multiply-adds on the upper triangle, 7.2 G for 6,144 × 1536. It runs on the f64x2
+ * WebAssembly SIMD kernel of `_gemm.ts` over chunks of samples, computing only the upper
+ * block triangle; a plain-JS loop is the fallback where WebAssembly SIMD is unavailable.
  */
 import { createMemory, instantiateGemm, pagesFor, panelWidth, simdSupported, type GemmShape } from "./_gemm.js";
 

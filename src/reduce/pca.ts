@@ -52,8 +52,8 @@ export interface FitPcaOptions {
 
 /**
  * Fits a centred PCA. `samples` is a list of equal-width vectors, or one row-major
- * `n × d` Float32Array (then `inputDimensions` is required). Synchronous: about 5 s for
- * 6,144 × 1536 → 768 on one core (docs/pca.md); the caller decides when to pay that.
+ * `n × d` Float32Array (then `inputDimensions` is required). Synchronous and single-threaded:
+ * about 3 CPU-seconds for 6,144 × 1536 → 768 (docs/pca.md); the caller decides when to pay that.
  *
  * @throws VcfAgentError `PCA` for unusable input (too few samples, ragged or non-finite
  * vectors, zero variance) and for an `outputDimensions` outside 1..inputDimensions.

@@ -4,8 +4,9 @@
  * Runs on a WebAssembly SIMD kernel generated at run time (`_gemm.ts`): components are
  * packed once per model into 8-column panels, inputs are centred into a 64-row scratch,
  * and 4 rows × 8 components of f32x4 accumulators stay in registers across all `d`
- * inputs. Measured ≈ 30,000 vectors/s for 1536 → 768 on one core here, against ≈ 350/s
- * for the naive loop (docs/pca.md). Falls back to register-blocked JS without SIMD.
+ * inputs. For 1536 → 768 that measured 12,000–18,000 vectors per CPU-second on a busy
+ * shared machine (up to 44,000/s on an idle core), against 400–500 for the naive loop
+ * (docs/pca.md). Falls back to register-blocked JS without SIMD.
  * Rows with at most 25 % nonzeros (hashed-feature embeddings) take the sparse kernel of
  * `_sparse.ts` instead: work in proportion to their nonzeros (docs/performance.md).
  */
