@@ -4,6 +4,7 @@
  * `bcftools norm -m -any FILE | bcftools query -f '%CHROM\t%POS\t%REF\t%ALT\n'`,
  * minus reference-only alleles (`.`, `<*>`, `<NON_REF>`) on both sides.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -17,6 +18,10 @@ const vcfFiles = [
   ...readdirSync(REAL).filter((f) => /\.vcf(\.gz)?$/.test(f)).map((f) => path.join(REAL, f)),
   ...(existsSync(LOCAL_DATA) ? readdirSync(LOCAL_DATA).filter((f) => /\.vcf(\.gz)?$/.test(f)).map((f) => path.join(LOCAL_DATA, f)) : []),
 ];
+
+/** The lists below were taken with the bcftools of Debian 12 (1.16); other versions may differ in which files they refuse. */
+const BCFTOOLS_VERSION = /^bcftools (\S+)/.exec(execFileSync("bcftools", ["--version"], { encoding: "utf8" }))?.[1];
+const PINNED = BCFTOOLS_VERSION === "1.16";
 
 /**
  * Files that bcftools 1.16 refuses as they are, but reads once reduced to a sites-only
@@ -73,7 +78,7 @@ const UNSORTED_INPUT = new Set<string>(["vcf-js/test/data/y-chrom-haploid.vcf", 
  * htslib 1.16 prints POS 1420065518 for the `<DEL>` record at POS 10010000110 of
  * longrefs/index.vcf (10010000110 mod 2^32; its `<*>` records at the same magnitude
  * print correctly). The file says 10010000110 and so do we; for the comparison our
- * positions ≥ 2^32 in this file are wrapped the same way.
+ * positions ≥ 2^32 in this file are wrapped the same way (unless the peer prints them right).
  */
 const POS_WRAPPED_BY_PEER = new Set<string>(["htslib/test/longrefs/index.vcf"]);
 const wrap32 = (site: string): string => {
@@ -85,8 +90,9 @@ const wrap32 = (site: string): string => {
 const rel = (f: string): string => path.relative(path.resolve(CONFORMANCE, ".."), f);
 
 describe("conformance with bcftools norm -m -any", () => {
-  it("has the corpus", () => {
+  it("has the corpus and bcftools", () => {
     expect(vcfFiles.length).toBeGreaterThan(120);
+    expect(BCFTOOLS_VERSION).toBeDefined();
   });
 
   for (const file of vcfFiles) {
@@ -103,7 +109,7 @@ describe("conformance with bcftools norm -m -any", () => {
         if (!ours.ok) expect(ours.error).toBeInstanceOf(VcfFormatError);
         return;
       }
-      expect(direct.ok).toBe(!NEEDS_SITES_ONLY.has(key));
+      if (PINNED) expect(direct.ok).toBe(!NEEDS_SITES_ONLY.has(key));
       expect(peer.ok).toBe(true);
       if (!ours.ok) throw ours.error;
       expect(ours.sane).toEqual([]);
@@ -112,7 +118,7 @@ describe("conformance with bcftools norm -m -any", () => {
         expect([...ours.sites].sort()).toEqual([...peer.sites].sort());
       } else if (POS_WRAPPED_BY_PEER.has(key)) {
         expect(ours.sites).toContain("1\t10010000110\tG\t<DEL>");
-        expect(ours.sites.map(wrap32)).toEqual(peer.sites);
+        expect(peer.sites.includes("1\t10010000110\tG\t<DEL>") ? ours.sites : ours.sites.map(wrap32)).toEqual(peer.sites);
       } else {
         expect(ours.sites).toEqual(peer.sites);
       }
