@@ -4,13 +4,13 @@
  * not VCF text (empty, truncated, corrupt, binary, BCF, bzip2/xz/zstd) fail with a
  * VcfFormatError that names the file.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
-import { VcfFormatError } from "../src/errors.js";
+import { VcfAgentError, VcfFormatError } from "../src/errors.js";
 import { openVcf, openVcfStream, sniffCompression } from "../src/vcf/index.js";
 import { CONFORMANCE, DATA, readAll, scratchDir } from "./_vcf-corpus.js";
 
@@ -159,6 +159,25 @@ describe("stdin and streams", () => {
     } finally {
       if (original !== undefined) Object.defineProperty(process, "stdin", original);
     }
+  });
+
+  it("reads a named pipe (size 0 on stat) as a stream", async () => {
+    const fifo = path.join(dir, "pipe.vcf");
+    execFileSync("mkfifo", [fifo]);
+    const writer = spawn("sh", ["-c", 'cat "$1" > "$2"', "_", files.gzip as string, fifo]);
+    const got: string[] = [];
+    const reader = await openVcf(fifo);
+    for await (const v of reader) got.push(`${v.chrom}\t${v.pos}\t${v.ref}\t${v.alt}`);
+    await new Promise((resolve) => writer.on("exit", resolve));
+    expect(got).toEqual(await ids(files.plain as string));
+    expect(reader.stats.totalBytes).toBeUndefined();
+  });
+
+  it("names a missing file with code VCF_IO", async () => {
+    const missing = path.join(dir, "missing.vcf");
+    const err = await openVcf(missing).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VcfAgentError);
+    expect([(err as VcfAgentError).code, (err as Error).message]).toEqual(["VCF_IO", `${missing}: no such file`]);
   });
 
   it("reads any Readable and names it in errors", async () => {

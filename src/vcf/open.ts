@@ -37,11 +37,12 @@ export interface ByteSource {
  */
 export async function openPathBytes(input: string): Promise<ByteSource> {
   if (input === "-") return openStreamBytes(process.stdin, "<stdin>");
-  let size: number;
+  let size: number | undefined;
   try {
     const st = await stat(input);
     if (st.isDirectory()) throw new VcfAgentError(`${input}: is a directory, not a VCF file`, "VCF_IO");
-    size = st.size;
+    // Pipes and process substitutions (`<(zcat …)`) report size 0: only a regular file has a size.
+    size = st.isFile() ? st.size : undefined;
   } catch (err) {
     if (err instanceof VcfAgentError) throw err;
     throw ioError(input, err);
