@@ -164,11 +164,12 @@ describe("stdin and streams", () => {
   it("reads a named pipe (size 0 on stat) as a stream", async () => {
     const fifo = path.join(dir, "pipe.vcf");
     execFileSync("mkfifo", [fifo]);
-    const writer = spawn("sh", ["-c", 'cat "$1" > "$2"', "_", files.gzip as string, fifo]);
+    const writer = spawn("sh", ["-c", 'cat "$1" > "$2"', "_", files.gzip as string, fifo], { stdio: "ignore" });
+    const exited = new Promise((resolve) => writer.on("exit", resolve));
     const got: string[] = [];
     const reader = await openVcf(fifo);
     for await (const v of reader) got.push(`${v.chrom}\t${v.pos}\t${v.ref}\t${v.alt}`);
-    await new Promise((resolve) => writer.on("exit", resolve));
+    expect(await exited).toBe(0);
     expect(got).toEqual(await ids(files.plain as string));
     expect(reader.stats.totalBytes).toBeUndefined();
   });
