@@ -1,0 +1,180 @@
+/**
+ * Background ingest jobs: at most one at a time (a second request gets 429 — queuing
+ * would hold a client's upload on disk with no promise of when it runs). A job runs
+ * `ingestVcf` with an AbortSignal; shutdown aborts it, the pipeline commits the current
+ * batch and checkpoints, and a later job on the same file resumes from there.
+ */
+import { randomUUID } from "node:crypto";
+import type { SessionConfig } from "../config.js";
+import type { EmbeddingProvider } from "../embedding/provider.js";
+import { VcfAgentError } from "../errors.js";
+import { IngestMetrics } from "../metrics/ingest.js";
+import type { VcfAgentMetrics } from "../metrics/prometheus.js";
+import { ingestVcf, type IngestProgress, type IngestSummary } from "../pipeline/ingest.js";
+
+/** Where a job is in its life. */
+export type JobState = "queued" | "running" | "done" | "failed" | "interrupted";
+
+/** What a job ingests: an uploaded body or a server-local file. */
+export type JobSource =
+  | { readonly kind: "upload"; readonly name: string; readonly bytes: number; readonly sha256: string; readonly reused: boolean }
+  | { readonly kind: "path"; readonly path: string };
+
+/** A job as the API reports it. */
+export interface IngestJob {
+  readonly id: string;
+  state: JobState;
+  readonly source: JobSource;
+  readonly createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  progress: IngestProgress | null;
+  summary: IngestSummary | null;
+  error: string | null;
+  /** The error's code (VCF_FORMAT, STORE, PROVIDER, …) when it failed. */
+  errorCode: string | null;
+}
+
+/** A claim on the single ingest slot, held from the first byte of an upload. */
+export interface Reservation {
+  release(): void;
+}
+
+/** Options of {@link IngestJobs}. */
+export interface IngestJobsOptions {
+  readonly config: SessionConfig;
+  readonly provider: EmbeddingProvider;
+  readonly metrics?: VcfAgentMetrics;
+  /** Called after every job (the searched table must be reopened). */
+  readonly onFinished?: (job: IngestJob) => void | Promise<void>;
+  /** Log line for a job event; never receives VCF content. */
+  readonly log?: (message: string) => void;
+  /** Finished jobs kept for GET /v1/jobs/:id (oldest dropped first); default 100. */
+  readonly keep?: number;
+}
+
+/** The job table and the single runner. */
+export class IngestJobs {
+  private readonly jobs = new Map<string, IngestJob>();
+  private busy = false;
+  private running: { job: IngestJob; controller: AbortController; done: Promise<void> } | null = null;
+  private closed = false;
+
+  constructor(private readonly options: IngestJobsOptions) {}
+
+  /** Claims the ingest slot, or returns null while another upload or job holds it. */
+  reserve(): Reservation | null {
+    if (this.busy || this.closed) return null;
+    this.busy = true;
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        if (this.running === null) this.busy = false;
+      },
+    };
+  }
+
+  /**
+   * Starts a job on `input` with a held reservation; `cleanup(job)` runs after it ends.
+   * @returns the job, already `running`.
+   */
+  start(reservation: Reservation, input: string, source: JobSource, opts: { onInvalid?: "error" | "skip"; cleanup?: (job: IngestJob) => Promise<void> } = {}): IngestJob {
+    if (this.closed) throw new VcfAgentError("the service is shutting down", "USAGE");
+    const job: IngestJob = {
+      id: randomUUID(),
+      state: "queued",
+      source,
+      createdAt: new Date().toISOString(),
+      startedAt: null,
+      finishedAt: null,
+      progress: null,
+      summary: null,
+      error: null,
+      errorCode: null,
+    };
+    this.jobs.set(job.id, job);
+    this.prune();
+    const controller = new AbortController();
+    const done = this.run(job, input, controller.signal, opts).finally(() => {
+      this.running = null;
+      this.busy = false;
+      reservation.release();
+    });
+    this.running = { job, controller, done };
+    return job;
+  }
+
+  /** A job by id. */
+  get(id: string): IngestJob | undefined {
+    return this.jobs.get(id);
+  }
+
+  /** Jobs, newest first. */
+  list(): IngestJob[] {
+    return [...this.jobs.values()].reverse();
+  }
+
+  /** The running job, if any. */
+  get active(): IngestJob | null {
+    return this.running?.job ?? null;
+  }
+
+  /** Refuses new jobs, aborts the running one and waits until it has committed and checkpointed. */
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    const r = this.running;
+    if (r === null) return;
+    r.controller.abort();
+    await r.done;
+  }
+
+  private async run(job: IngestJob, input: string, signal: AbortSignal, opts: { onInvalid?: "error" | "skip"; cleanup?: (job: IngestJob) => Promise<void> }): Promise<void> {
+    const { config, provider, metrics, log } = this.options;
+    // Let the 202 go out before the pipeline's first synchronous work.
+    await new Promise((resolve) => setImmediate(resolve));
+    job.state = "running";
+    job.startedAt = new Date().toISOString();
+    log?.(`ingest job ${job.id} started`);
+    const tracker = metrics === undefined ? null : new IngestMetrics(metrics, provider);
+    try {
+      const summary = await ingestVcf({
+        input,
+        config,
+        provider,
+        signal,
+        onInvalid: opts.onInvalid ?? "error",
+        onProgress: (p) => {
+          job.progress = p;
+          tracker?.progress(p);
+        },
+      });
+      tracker?.finish(summary);
+      job.summary = summary;
+      job.state = summary.interrupted ? "interrupted" : "done";
+    } catch (err) {
+      tracker?.finish(err);
+      job.state = "failed";
+      job.error = err instanceof Error ? err.message : String(err);
+      job.errorCode = err instanceof VcfAgentError ? err.code : "INTERNAL";
+    }
+    job.finishedAt = new Date().toISOString();
+    // The error text can quote VCF content; the log gets the state and the error's class only.
+    log?.(`ingest job ${job.id} ${job.state}` + (job.state === "failed" ? ` (${job.errorCode})` : ""));
+    try {
+      await opts.cleanup?.(job);
+      await this.options.onFinished?.(job);
+    } catch (err) {
+      log?.(`ingest job ${job.id}: cleanup failed: ${(err as Error).message}`);
+    }
+  }
+
+  private prune(): void {
+    const keep = this.options.keep ?? 100;
+    for (const [id, job] of this.jobs) {
+      if (this.jobs.size <= keep) break;
+      if (job.state !== "running" && job.state !== "queued") this.jobs.delete(id);
+    }
+  }
+}
