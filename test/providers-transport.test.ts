@@ -41,6 +41,25 @@ describe("nodeFetch", () => {
     expect(await readText(res)).toBe('{"ok":true}');
   });
 
+  it("reads chunked bodies (no content-length) and content-length bodies alike", async () => {
+    const origin = await serve((req, res) => {
+      if (req.url === "/chunked") {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write('{"part":');
+        setTimeout(() => res.end('"two"}'), 10);
+        return;
+      }
+      const text = '{"part":"one"}';
+      res.writeHead(200, { "content-length": Buffer.byteLength(text) });
+      res.write(text.slice(0, 5));
+      setTimeout(() => res.end(text.slice(5)), 10);
+    });
+    const chunked = await nodeFetch(`${origin}/chunked`, {});
+    expect(chunked.headers.get("transfer-encoding")).toBe("chunked");
+    expect(await readText(chunked)).toBe('{"part":"two"}');
+    expect(await readText(await nodeFetch(`${origin}/sized`, {}))).toBe('{"part":"one"}');
+  });
+
   it("gives a null body for 204", async () => {
     const origin = await serve((_req, res) => {
       res.writeHead(204);

@@ -109,16 +109,20 @@ export function nodeFetch(input: string | URL | Request, init: RequestInit = {})
     req.on("error", fail);
     req.on("response", (res) => {
       const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
+      let received = 0;
+      res.on("data", (c: Buffer) => {
+        chunks.push(c);
+        received += c.length;
+      });
       res.on("error", fail);
       // `close` without `end` means the connection dropped before the body was complete.
       res.on("close", () => {
-        if (!res.complete) fail(new Error(`connection closed after ${chunks.reduce((n, c) => n + c.length, 0)} body bytes`));
+        if (!res.complete) fail(new Error(`connection closed after ${received} body bytes`));
       });
       res.on("end", () => {
         if (settled) return;
         try {
-          const response = toResponse(res, decode(Buffer.concat(chunks), res.headers["content-encoding"]));
+          const response = toResponse(res, decode(Buffer.concat(chunks, received), res.headers["content-encoding"]));
           settled = true;
           signal?.removeEventListener("abort", onAbort);
           resolve(response);
