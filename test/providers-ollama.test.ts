@@ -69,7 +69,7 @@ describe("Ollama wire format", () => {
 
   it("bounds in-flight requests and batches by batchSize", async () => {
     const p = await setup(async (req, res) => {
-      await delay(30);
+      await delay(80);
       sendJson(res, 200, ollamaResponse(req.body.input, 4));
     }, { dimensions: 4, batchSize: 3, concurrency: 2 });
     const texts = Array.from({ length: 20 }, (_, i) => `v${i}`);

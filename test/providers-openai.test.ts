@@ -100,7 +100,7 @@ describe("batching and concurrency", () => {
     // Two batches in flight before any width is known; the server answers them with different widths.
     const p = await setup(async (req, res) => {
       const second = req.body.input[0] === "b";
-      await delay(second ? 60 : 10);
+      await delay(second ? 150 : 10);
       sendJson(res, 200, openaiResponse(req.body.input, second ? 7 : 9));
     }, { model: "custom", batchSize: 1, concurrency: 2 });
     const e = await rejection(p.embedDocuments(["a", "b"]));
@@ -119,7 +119,7 @@ describe("batching and concurrency", () => {
 
   it("never has more than `concurrency` requests in flight", async () => {
     const p = await setup(async (req, res) => {
-      await delay(40);
+      await delay(100);
       sendJson(res, 200, openaiResponse(req.body.input, 4));
     }, { dimensions: 4, batchSize: 1, concurrency: 3 });
     await p.embedDocuments(Array.from({ length: 12 }, (_, i) => `t${i}`));
@@ -129,7 +129,7 @@ describe("batching and concurrency", () => {
 
   it("bounds concurrency across simultaneous calls too", async () => {
     const p = await setup(async (req, res) => {
-      await delay(30);
+      await delay(100);
       sendJson(res, 200, openaiResponse(req.body.input, 4));
     }, { dimensions: 4, batchSize: 2, concurrency: 2 });
     await Promise.all([p.embedDocuments(["a", "b", "c", "d"]), p.embedDocuments(["e", "f", "g", "h"])]);
