@@ -13,9 +13,9 @@ import { InfoTyper } from "./info.js";
 import { OrderTracker } from "./order.js";
 import { RecordParser, type InvalidPolicy } from "./record.js";
 import { ReaderCounters, type ReaderStats } from "./stats.js";
-import { parseRegion } from "./region.js";
 import { rebatch } from "./rebatch.js";
-import { REGION_HINT, openTabix, regionLines, type TabixSource } from "./tabix.js";
+import { prepareRegionRead } from "./region-read.js";
+import { REGION_HINT } from "./tabix.js";
 import type { RecordContext, VcfVariant } from "./variant.js";
 
 /** Options of {@link openVcf} and {@link openVcfStream}. */
@@ -87,23 +87,23 @@ export class VcfReader {
   /** @internal Reads the header from `bytes` and prepares the variant stream. */
   static async open(bytes: ByteSource, path: string | undefined, options: ReadOptions): Promise<VcfReader> {
     const source = bytes.source;
-    const signal = options.signal;
-    let tabix: TabixSource | undefined;
-    const counters = new ReaderCounters(() => ({ read: bytes.bytesRead + (tabix?.bytesRead() ?? 0), total: bytes.totalBytes }));
+    let regionBytes = (): number => 0;
+    const counters = new ReaderCounters(() => ({ read: bytes.bytesRead + regionBytes(), total: bytes.totalBytes }));
     const warn = (key: string, message: string): void => counters.warn(key, message);
     const headerReader = new HeaderReader(source, warn);
     let parser: RecordParser | undefined;
     const linesDone = (): number => parser?.lineNo ?? headerReader.lineNo;
-    const pieces = decodePieces(bytes.chunks(linesDone, signal), source, linesDone);
+    const pieces = decodePieces(bytes.chunks(linesDone, options.signal), source, linesDone);
     try {
       if (options.region !== undefined && bytes.compression !== "bgzf") {
-        throw new VcfAgentError(`${source}: region '${options.region}': the file is ${bytes.compression === "gzip" ? "gzip- but not bgzip-compressed" : "not compressed"}; ${REGION_HINT}`, "VCF_REGION");
+        const what = bytes.compression === "gzip" ? "gzip- but not bgzip-compressed" : "not compressed";
+        throw new VcfAgentError(`${source}: region '${options.region}': the file is ${what}; ${REGION_HINT}`, "VCF_REGION");
       }
       const head = await headerReader.read(pieces);
       const ctx: RecordContext = { source, header: head.header, typer: new InfoTyper(head.header.info, source, warn), warn };
-      parser = new RecordParser(ctx, counters, new OrderTracker(source, warn), options.onInvalid ?? "error");
-      parser.lineNo = headerReader.lineNo;
-      const p = parser;
+      const p = new RecordParser(ctx, counters, new OrderTracker(source, warn), options.onInvalid ?? "error");
+      p.lineNo = headerReader.lineNo;
+      parser = p;
       if (options.region === undefined) {
         const produce = async function* (): AsyncGenerator<VcfVariant[]> {
           yield* parseDelivering(p, head.rest, head.from);
@@ -118,28 +118,18 @@ export class VcfReader {
       // The header came from the stream; the records come from the index.
       await pieces.return(undefined);
       bytes.close();
-      const region = options.region;
-      tabix = await openTabix(path ?? source, region, options.indexPath);
-      const t = tabix;
-      const indexed = await t.file.getReferenceSequenceNames();
-      const parsed = parseRegion(region, source, new Set([...indexed, ...head.header.contigs.keys()]));
-      p.regionLabel = `${source} (region ${region})`;
-      if (!indexed.includes(parsed.chrom)) {
-        warn(`region-contig:${parsed.chrom}`, `${source}: region '${region}': contig '${parsed.chrom}' is not in the index ${t.indexPath}; no records`);
-      }
-      const contigLength = head.header.contigs.get(parsed.chrom)?.length;
-      const produce = async function* (): AsyncGenerator<VcfVariant[]> {
-        if (!indexed.includes(parsed.chrom)) return;
-        for await (const lines of regionLines(t, parsed, contigLength, signal)) {
-          const out: VcfVariant[] = [];
-          for (const line of lines) {
-            const end = line.charCodeAt(line.length - 1) === 13 ? line.length - 1 : line.length;
-            if (end > 0) p.parseLine(line, 0, end, 0, out);
-          }
-          if (out.length > 0) yield out;
-        }
-      };
-      return new VcfReader(source, head.header, counters, produce, () => undefined);
+      const region = await prepareRegionRead({
+        path: path ?? source,
+        source,
+        region: options.region,
+        indexPath: options.indexPath,
+        header: head.header,
+        parser: p,
+        warn,
+        signal: options.signal,
+      });
+      regionBytes = region.bytesRead;
+      return new VcfReader(source, head.header, counters, region.produce, () => undefined);
     } catch (err) {
       bytes.close();
       throw err;
