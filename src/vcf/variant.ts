@@ -38,12 +38,18 @@ export class VcfVariant implements Variant {
     private readonly t5: number,
     private readonly t7: number,
     private readonly t8: number,
+    /** CHROM as written. */
     readonly chrom: string,
+    /** 1-based POS (0 for a telomere). */
     readonly pos: number,
     readonly ref: string,
+    /** This variant's ALT allele. */
     readonly alt: string,
+    /** Index of `alt` in the record's ALT list (reference-block alleles included). */
     readonly altIndex: number,
+    /** Number of alleles in the record's ALT column. */
     readonly altCount: number,
+    /** 1-based line in the decompressed input; 0 in region reads, where it is unknown. */
     readonly line: number,
   ) {}
 
