@@ -1,7 +1,8 @@
 /**
- * Data line → variants. The hot loop: `indexOf` for newlines and tabs on an already
- * decoded string, a digit loop for POS, substrings only for CHROM/REF/ALT, and one
- * object per ALT allele. Everything else stays as offsets until asked for.
+ * Data line → variants. The hot loop works on an already decoded string: `indexOf` for
+ * newlines and the long columns, one `charCodeAt` pass over CHROM…ALT (POS parsed on the
+ * way), substrings only for CHROM/REF/ALT, and one object per ALT allele. Everything else
+ * stays as offsets until asked for.
  */
 import { VcfFormatError } from "../errors.js";
 import type { ReaderCounters } from "./stats.js";
