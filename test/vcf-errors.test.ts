@@ -148,6 +148,16 @@ describe("options and usage", () => {
     expect((again as VcfAgentError).code).toBe("USAGE");
   });
 
+  it("stops reading when the consumer breaks out", async () => {
+    const lines = [...HEAD];
+    for (let i = 1; i <= 300_000; i++) lines.push(`1\t${i}\t.\tA\tC\t.\t.\tDP=${i}`);
+    const reader = await openVcf(file(lines));
+    for await (const v of reader) if (v.pos === 10) break;
+    expect(reader.stats.records).toBeLessThan(300_000);
+    expect(reader.stats.bytesRead).toBeLessThan(reader.stats.totalBytes ?? 0);
+    await reader.close(); // already closed by the break; a second close is harmless
+  });
+
   it("stops on an AbortSignal", async () => {
     const lines = [...HEAD];
     for (let i = 1; i <= 200_000; i++) lines.push(`1\t${i}\t.\tA\tC\t.\t.\tDP=${i}`);
