@@ -187,11 +187,10 @@ describe("symmetricEigenTop", () => {
     }
   });
 
-  it("separates repeated eigenvalues into orthonormal vectors", () => {
-    // Q diag(5,5,5,2,2,1,…) Qᵀ with Q a product of two Householder reflections.
-    const n = 12;
-    const r = rng(5);
-    const ev = [5, 5, 5, 2, 2, 1, 0.5, 0.5, 0.25, 0.1, 0.1, 0];
+  /** Q diag(ev) Qᵀ with Q a product of two seeded Householder reflections. */
+  function withSpectrum(ev: readonly number[], seed: number): Float64Array {
+    const n = ev.length;
+    const r = rng(seed);
     const hs = [0, 1].map(() => {
       const v = Float64Array.from({ length: n }, r.normal);
       const norm = Math.hypot(...v);
@@ -208,14 +207,47 @@ describe("symmetricEigenTop", () => {
     }
     const a = new Float64Array(n * n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j] = a[i * n + j]! + q[i * n + k]! * ev[k]! * q[j * n + k]!;
-    const { values, vectors } = symmetricEigenTop(a, n, 8);
-    expect(maxAbsDiff(values, ev.slice(0, 8))).toBeLessThan(1e-12);
-    for (let x = 0; x < 8; x++) {
-      for (let y = x; y < 8; y++) {
+    return a;
+  }
+
+  function checkPairs(a: Float64Array, n: number, values: Float64Array, vectors: Float64Array, expected: readonly number[]): void {
+    const k = values.length;
+    expect(maxAbsDiff(values, expected.slice(0, k))).toBeLessThan(1e-12);
+    for (let x = 0; x < k; x++) {
+      let res = 0;
+      for (let row = 0; row < n; row++) {
+        let acc = 0;
+        for (let c = 0; c < n; c++) acc += a[row * n + c]! * vectors[x * n + c]!;
+        res = Math.max(res, Math.abs(acc - values[x]! * vectors[x * n + row]!));
+      }
+      expect(res).toBeLessThan(1e-12);
+      for (let y = x; y < k; y++) {
         let dot = 0;
         for (let i = 0; i < n; i++) dot += vectors[x * n + i]! * vectors[y * n + i]!;
         expect(Math.abs(dot - (x === y ? 1 : 0))).toBeLessThan(1e-12);
       }
+    }
+  }
+
+  it("separates repeated eigenvalues into orthonormal vectors", () => {
+    const ev = [5, 5, 5, 2, 2, 1, 0.5, 0.5, 0.25, 0.1, 0.1, 0];
+    const a = withSpectrum(ev, 5);
+    const { values, vectors } = symmetricEigenTop(a.slice(), 12, 8);
+    checkPairs(a, 12, values, vectors, ev);
+  });
+
+  it("handles a cluster larger than one orthogonalization block, with SIMD and plain JS", () => {
+    // 6 distinct eigenvalues, then 70 equal ones (three blocks of 32), then a tail.
+    const ev = [9, 8, 7, 6, 5, 4, ...new Array<number>(70).fill(1), ...Array.from({ length: 14 }, (_, i) => 0.5 - i * 0.01)];
+    const a = withSpectrum(ev, 17);
+    const simd = symmetricEigenTop(a.slice(), 90, 80);
+    checkPairs(a, 90, simd.values, simd.vectors, ev);
+    process.env["VCF_AGENT_WASM_SIMD"] = "0";
+    try {
+      const js = symmetricEigenTop(a.slice(), 90, 80);
+      checkPairs(a, 90, js.values, js.vectors, ev);
+    } finally {
+      delete process.env["VCF_AGENT_WASM_SIMD"];
     }
   });
 });
