@@ -68,6 +68,7 @@ export function projectBlockedJs(model: PcaModel, input: Float32Array, n: number
   const { inputDimensions: d, outputDimensions: k, mean, components: w } = model;
   // Centre 4 rows at a time into a zero-padded scratch so the inner loop has no branches.
   const x = new Float32Array(4 * d);
+  const acc = new Float64Array(16);
   for (let r0 = 0; r0 < n; r0 += 4) {
     const rows = Math.min(4, n - r0);
     x.fill(0);
@@ -87,7 +88,10 @@ export function projectBlockedJs(model: PcaModel, input: Float32Array, n: number
         a20 += x2 * c0v; a21 += x2 * c1v; a22 += x2 * c2v; a23 += x2 * c3v;
         a30 += x3 * c0v; a31 += x3 * c1v; a32 += x3 * c2v; a33 += x3 * c3v;
       }
-      const acc = [a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33];
+      acc[0] = a00; acc[1] = a01; acc[2] = a02; acc[3] = a03;
+      acc[4] = a10; acc[5] = a11; acc[6] = a12; acc[7] = a13;
+      acc[8] = a20; acc[9] = a21; acc[10] = a22; acc[11] = a23;
+      acc[12] = a30; acc[13] = a31; acc[14] = a32; acc[15] = a33;
       for (let r = 0; r < rows; r++) {
         for (let c = 0; c < 4 && c0 + c < k; c++) result[(r0 + r) * k + c0 + c] = acc[r * 4 + c]!;
       }
