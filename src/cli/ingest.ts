@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { VcfAgentError } from "../errors.js";
 import { ingestVcf, type IngestSummary } from "../pipeline/ingest.js";
+import { startIngestMetrics } from "./_ingest-metrics.js";
 import { Progress } from "./_progress.js";
 import { action, write } from "./_run.js";
 import { sessionFromFlags, type ConfigFlags } from "./_config.js";
@@ -11,6 +12,7 @@ interface IngestFlags extends ConfigFlags {
   quiet?: boolean;
   format: string;
   index?: boolean;
+  metricsPort?: string;
 }
 
 /** The end-of-ingest summary, as people read it. */
@@ -50,6 +52,7 @@ export function registerIngest(program: Command): void {
     .option("--index", "build the ANN index after ingest even when the level does not")
     .option("--format <format>", "summary as text or json", "text")
     .option("--quiet", "no progress output")
+    .option("--metrics-port <port>", "serve Prometheus metrics at http://127.0.0.1:PORT/metrics while ingesting")
     .action(
       action(async (file: string, flags: IngestFlags) => {
         if (flags.onInvalid !== "error" && flags.onInvalid !== "skip") {
@@ -59,6 +62,7 @@ export function registerIngest(program: Command): void {
           throw new VcfAgentError(`option --format: expected text or json, got '${flags.format}'`, "USAGE");
         }
         const config = await sessionFromFlags(flags);
+        const exporter = flags.metricsPort === undefined ? null : await startIngestMetrics(config, flags.metricsPort);
         const controller = new AbortController();
         const stop = (): void => {
           if (controller.signal.aborted) process.exit(130); // second Ctrl-C: leave now; committed rows stay
@@ -76,15 +80,22 @@ export function registerIngest(program: Command): void {
             onInvalid: flags.onInvalid,
             signal: controller.signal,
             ...(flags.index ? { buildIndex: true } : {}),
+            ...(exporter ? { provider: exporter.provider } : {}),
             onProgress: (p) => {
+              exporter?.progress(p);
               progress ??= new Progress("ingest", { quiet: flags.quiet ?? false, totalBytes: p.totalBytes });
               progress.update({ variants: p.variantsRead, bytesRead: p.bytesRead, totalBytes: p.totalBytes });
             },
           });
+          exporter?.finish(summary);
           progress?.stop();
           await write(flags.format === "json" ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary));
           if (summary.interrupted) process.exitCode = 130;
+        } catch (err) {
+          exporter?.finish(err);
+          throw err;
         } finally {
+          await exporter?.close();
           progress?.stop();
           process.off("SIGINT", stop);
           process.off("SIGTERM", stop);

@@ -5,6 +5,7 @@ import { registerDescribe } from "./describe.js";
 import { registerEmbed } from "./embed.js";
 import { registerIngest } from "./ingest.js";
 import { registerSearch } from "./search.js";
+import { registerServe } from "./serve.js";
 import { registerStats } from "./stats.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -22,5 +23,6 @@ export function buildProgram(): Command {
   registerStats(program);
   registerEmbed(program);
   registerDemo(program);
+  registerServe(program);
   return program;
 }

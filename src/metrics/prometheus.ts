@@ -87,7 +87,13 @@ export class VcfAgentMetrics {
       help: "Memory saved per stored vector by dimension reduction, percent (100 × (1 − output width / provider width))",
       registers,
       collect() {
-        this.set(primaryStats()?.dimensionReductionStats.memoryReductionPercent ?? 0);
+        const s = primaryStats();
+        if (s === undefined) return this.set(0);
+        const dr = s.dimensionReductionStats;
+        // The stage measures bytes of vectors it emitted; a search-only service emits none
+        // (queries are projected, not emitted), so fall back to the widths it hands out.
+        const fromWidths = dr.isTrained || dr.reduction === "native" ? 100 * (1 - s.embeddingDimensions / dr.originalDimensions) : 0;
+        this.set(round(dr.memoryReductionPercent > 0 ? dr.memoryReductionPercent : fromWidths, 2));
       },
     });
     new Gauge({

@@ -42,11 +42,17 @@ export function formatSchemaErrors(errors: FastifySchemaValidationError[], dataV
   for (const e of errors) {
     const where = dataVar + (e.instancePath || "");
     const params = e.params as Record<string, unknown>;
-    if (e.keyword === "anyOf") parts.push(`${where} must be a filter string (e.g. gene=BRCA1) or an object {field, op, value}`);
+    if (e.keyword === "anyOf") parts.push(`${where} ${anyOfMessage(e.instancePath)}`);
     else if (anyOfAt.has(e.instancePath) && e.keyword === "type") continue;
     else if (e.keyword === "additionalProperties") parts.push(`${where} must NOT have additional property '${String(params.additionalProperty)}'`);
     else if (e.keyword === "enum") parts.push(`${where} ${e.message ?? "is invalid"}: ${(params.allowedValues as unknown[]).join(", ")}`);
     else parts.push(`${where} ${e.message ?? "is invalid"}`);
   }
   return new Error(parts.join(", "));
+}
+
+function anyOfMessage(path: string): string {
+  if (/\/filters\/\d+$/.test(path)) return "must be a filter string (e.g. gene=BRCA1) or an object {field, op, value}";
+  if (/\/value(\/\d+)?$/.test(path)) return "must be a string, a number or a list of them";
+  return "does not match any allowed form";
 }

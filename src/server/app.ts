@@ -9,7 +9,7 @@ import { mkdir, realpath } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Fastify, { type FastifyInstance, type FastifyError } from "fastify";
+import Fastify, { LogController, type FastifyInstance, type FastifyError } from "fastify";
 import type { SessionConfig } from "../config.js";
 import type { EmbeddingProvider } from "../embedding/provider.js";
 import { createProvider } from "../embedding/providers.js";
@@ -101,7 +101,8 @@ export async function buildServer(options: ServerOptions): Promise<VcfAgentServe
               res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
             },
           },
-    disableRequestLogging: true,
+    // One line per request from the onResponse hook below, with nothing from the body or query.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: LIMITS.jsonBodyBytes,
     schemaErrorFormatter: formatSchemaErrors,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },

@@ -152,6 +152,8 @@ export class IngestJobs {
       });
       tracker?.finish(summary);
       job.summary = summary;
+      // The last progress call precedes the final write; the summary has the final counts.
+      if (job.progress !== null) job.progress = { ...job.progress, variantsRead: summary.variantsRead, variantsWritten: summary.variantsWritten };
       job.state = summary.interrupted ? "interrupted" : "done";
     } catch (err) {
       tracker?.finish(err);

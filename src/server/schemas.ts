@@ -23,7 +23,7 @@ export const LIMITS = {
 const FILTER_OPS = ["=", "!=", "<", "<=", ">", ">=", "in", "contains", "between"];
 
 const filterValue = {
-  anyOf: [{ type: "string" }, { type: "number" }, { type: "array", maxItems: 1000, items: { type: ["string", "number"] } }],
+  anyOf: [{ type: "string" }, { type: "number" }, { type: "array", maxItems: 1000, items: { anyOf: [{ type: "string" }, { type: "number" }] } }],
 };
 
 /** One filter: the CLI form (`gene=BRCA1`) or a structured {field, op, value}. */
