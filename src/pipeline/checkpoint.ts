@@ -5,6 +5,10 @@
  * checkpoint may lag the table by the last write, never lead it. A rerun skips that
  * many variants without embedding them and merges the rest on variant_id, so the table
  * ends up holding exactly the file's variant set.
+ *
+ * A checkpoint also says whether the table held only this file's rows (`exclusive`) and
+ * how many (`tableRows`): when both still hold on a rerun, the table holds exactly the
+ * ids of the skipped prefix, and the writer may keep appending instead of merging.
  */
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
@@ -22,7 +26,19 @@ export interface Checkpoint {
   /** Variants (after splitting, in file order) whose rows are committed. */
   readonly variantsCommitted: number;
   readonly complete: boolean;
+  /** Rows in the table after this ingest's last commit (absent in older checkpoints). */
+  readonly tableRows?: number;
+  /** True when every row of the table came from this file's ingest (absent: unknown, treated as false). */
+  readonly exclusive?: boolean;
   readonly updatedAt: string;
+}
+
+/** How far an ingest got, as {@link CheckpointStore.save} records it. */
+export interface CheckpointProgress {
+  readonly variantsCommitted: number;
+  readonly complete: boolean;
+  readonly tableRows: number;
+  readonly exclusive: boolean;
 }
 
 /** Identity of an input file, to tell a rerun on the same file from one on a changed file. */
@@ -72,9 +88,9 @@ export class CheckpointStore {
   }
 
   /** Records progress atomically (temporary file + rename). */
-  async save(id: SourceIdentity, variantsCommitted: number, complete: boolean): Promise<void> {
+  async save(id: SourceIdentity, progress: CheckpointProgress): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    const c: Checkpoint = { version: 1, ...id, variantsCommitted, complete, updatedAt: new Date().toISOString() };
+    const c: Checkpoint = { version: 1, ...id, ...progress, updatedAt: new Date().toISOString() };
     const file = this.file(id);
     const tmp = `${file}.${process.pid}.tmp`;
     await writeFile(tmp, JSON.stringify(c) + "\n");

@@ -8,14 +8,13 @@ import type { SessionConfig } from "../config.js";
 import type { EmbeddingProvider } from "../embedding/provider.js";
 import { createProvider } from "../embedding/providers.js";
 import { VariantEmbeddingService, type OptimizationStats } from "../embedding/service.js";
-import { VcfAgentError } from "../errors.js";
 import { VariantStore } from "../store/index.js";
-import { VariantRowsBuilder } from "../store/rows-builder.js";
-import type { VariantRows } from "../store/schema.js";
 import { annotationLayout } from "../vcf/annotations.js";
 import { summarizeVariant, type VariantSummary } from "../vcf/describe.js";
 import { openVcf, type VcfReader } from "../vcf/reader.js";
-import { CheckpointStore, identify, type SourceIdentity } from "./checkpoint.js";
+import { IdFilter } from "./_id-filter.js";
+import { TableWriter } from "./_writer.js";
+import { CheckpointStore, identify } from "./checkpoint.js";
 import { persistPendingModel, stageForTable } from "./table-stage.js";
 
 /** Live figures for progress displays. */
@@ -37,7 +36,7 @@ export interface IngestOptions {
   /** Stops reading; what was committed stays, and the checkpoint records it. */
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: IngestProgress) => void;
-  /** Rows per LanceDB write (one commit each); default 8192. */
+  /** Rows per LanceDB write (one commit each); default {@link DEFAULT_WRITE_ROWS}. */
   readonly writeBatchRows?: number;
   /** Build the configured ANN index after ingest (default: when the level asks for one). */
   readonly buildIndex?: boolean;
@@ -75,10 +74,13 @@ export interface IngestSummary {
   readonly warnings: number;
   readonly invalidMessages: readonly string[];
   readonly warningMessages: readonly string[];
+  /** How the rows were written: plain appends (ids known new) and merge-inserts (keyed on variant_id). */
+  readonly writes: { readonly appends: number; readonly merges: number };
   readonly optimization: OptimizationStats;
 }
 
-const DEFAULT_WRITE_ROWS = 8192;
+/** Default rows per write: see docs/performance.md for the memory/speed measurements behind it. */
+export const DEFAULT_WRITE_ROWS = 2048;
 
 /**
  * Ingests one VCF into the variant table. Idempotent (variant_id is the key) and
@@ -103,15 +105,22 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
   const sourceId = await identify(options.input, options.region);
   const dbDir = store.localDirectory;
   const checkpoints = dbDir === null ? null : new CheckpointStore(dbDir, store.tableName);
-  const resumeAt = sourceId && checkpoints ? ((await checkpoints.load(sourceId))?.variantsCommitted ?? 0) : 0;
+  const checkpoint = sourceId && checkpoints ? await checkpoints.load(sourceId) : null;
+  const resumeAt = checkpoint?.variantsCommitted ?? 0;
+  const rowsAtStart = store.dims === null ? 0 : await store.count();
+  // The table holds only this file's committed prefix: a fresh table, or a checkpoint whose row count still matches.
+  const exclusive = resumeAt === 0 ? rowsAtStart === 0 : checkpoint?.exclusive === true && checkpoint.tableRows === rowsAtStart;
+  const ids = exclusive ? new IdFilter() : null;
 
-  const writer = new Writer(store, reader.source, options.writeBatchRows ?? DEFAULT_WRITE_ROWS, async (committed) => {
-    if (sourceId && checkpoints) await checkpoints.save(sourceId, resumeAt + committed, false);
+  const writer = new TableWriter(store, reader.source, options.writeBatchRows ?? DEFAULT_WRITE_ROWS, ids, async (p) => {
+    if (sourceId && checkpoints) {
+      await checkpoints.save(sourceId, { variantsCommitted: resumeAt + p.committed, complete: false, tableRows: rowsAtStart + p.inserted, exclusive });
+    }
   });
   let toSkip = resumeAt;
   let read = 0;
   const progress = (phase: IngestProgress["phase"]): void =>
-    options.onProgress?.({ variantsRead: read, variantsWritten: writer.inserted, bytesRead: reader.stats.bytesRead, totalBytes: reader.stats.totalBytes, phase });
+    options.onProgress?.({ variantsRead: read, variantsWritten: writer.counts.inserted, bytesRead: reader.stats.bytesRead, totalBytes: reader.stats.totalBytes, phase });
   let interrupted = false;
   let index: IngestSummary["index"] = null;
   try {
@@ -122,6 +131,8 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
       if (toSkip > 0) {
         const n = Math.min(toSkip, variants.length);
         toSkip -= n;
+        // The skipped prefix is what the table holds: its ids are "sent" for the append decision.
+        if (ids !== null) for (let i = 0; i < n; i++) ids.add(variants[i]!.variantId);
         variants = variants.slice(n);
       }
       if (variants.length > 0) {
@@ -148,7 +159,10 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
     }
     progress("writing");
     await writer.close();
-    if (sourceId && checkpoints && !interrupted) await checkpoints.save(sourceId, resumeAt + writer.committed, true);
+    if (sourceId && checkpoints && !interrupted) {
+      const c = writer.counts;
+      await checkpoints.save(sourceId, { variantsCommitted: resumeAt + c.committed, complete: true, tableRows: rowsAtStart + c.inserted, exclusive });
+    }
     const wantIndex = options.buildIndex ?? mem.annIndex !== "none";
     if (!interrupted && wantIndex && mem.annIndex !== "none") {
       progress("indexing");
@@ -177,11 +191,11 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
     uri: store.uri,
     records: st.records,
     variantsRead: read,
-    variantsWritten: writer.inserted,
-    variantsAlreadyStored: resumeAt + writer.skipped,
+    variantsWritten: writer.counts.inserted,
+    variantsAlreadyStored: resumeAt + writer.counts.skipped,
     skippedReferenceOnly: st.skippedReferenceOnly,
     skippedInvalid: st.skippedInvalid,
-    duplicatesInFile: writer.duplicatesInBatch,
+    duplicatesInFile: writer.counts.duplicatesInBatch,
     resumedFrom: resumeAt,
     interrupted,
     seconds,
@@ -196,73 +210,12 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
     warnings: st.warnings,
     invalidMessages: st.invalidMessages,
     warningMessages: st.warningMessages,
+    writes: { appends: writer.counts.appends, merges: writer.counts.merges },
     optimization: stats,
   };
 }
 
 /** Tables smaller than this are searched exactly; an ANN index would not pay for itself. */
 export const MIN_INDEX_ROWS = 10_000;
-
-/**
- * Accumulates released rows into columnar batches and writes them with at most one
- * write in flight (so embedding the next batch overlaps writing this one).
- */
-class Writer {
-  inserted = 0;
-  skipped = 0;
-  duplicatesInBatch = 0;
-  /** Variants (input rows) whose batch has been committed. */
-  committed = 0;
-  private builder: VariantRowsBuilder | null = null;
-  private inFlight: Promise<void> | null = null;
-
-  constructor(
-    private readonly store: VariantStore,
-    private readonly source: string,
-    private readonly rowsPerWrite: number,
-    private readonly onCommit: (committed: number) => Promise<void>,
-  ) {}
-
-  async add(rows: readonly VariantSummary[], vectors: readonly Float32Array[]): Promise<void> {
-    if (rows.length !== vectors.length) throw new VcfAgentError(`internal: ${rows.length} rows but ${vectors.length} vectors`, "STORE");
-    for (let i = 0; i < rows.length; i++) {
-      const v = vectors[i] as Float32Array;
-      this.builder ??= new VariantRowsBuilder(v.length, this.rowsPerWrite, this.source);
-      this.builder.push(rows[i] as VariantSummary, v);
-      if (this.builder.full) await this.flush();
-    }
-  }
-
-  private async flush(): Promise<void> {
-    if (this.builder === null || this.builder.length === 0) return;
-    const batch = this.builder.build();
-    if (this.inFlight) await this.inFlight;
-    const write = this.write(batch);
-    write.catch(() => undefined); // observed when awaited; never an unhandled rejection meanwhile
-    this.inFlight = write;
-  }
-
-  private async write(batch: VariantRows): Promise<void> {
-    const r = await this.store.addBatch(batch);
-    this.inserted += r.inserted + r.updated;
-    this.skipped += r.skipped;
-    this.duplicatesInBatch += r.duplicatesInBatch;
-    this.committed += batch.variantId.length;
-    await this.onCommit(this.committed);
-  }
-
-  async close(): Promise<void> {
-    await this.flush();
-    if (this.inFlight) await this.inFlight;
-    this.inFlight = null;
-  }
-
-  /** After a failure: let a write in flight finish (it commits or not, atomically), drop the rest. */
-  async abandon(): Promise<void> {
-    if (this.inFlight) await this.inFlight.catch(() => undefined);
-    this.inFlight = null;
-    this.builder = null;
-  }
-}
 
 export type { VcfReader };

@@ -49,6 +49,13 @@ export interface AddBatchOptions {
    * stored row, `update` replaces it (e.g. after re-annotation). Either way no id is stored twice.
    */
   readonly onConflict?: "skip" | "update";
+  /**
+   * The caller knows that no id of this batch is stored yet (e.g. an ingest that began
+   * on an empty table and has not seen these ids before): write with a plain append and
+   * skip merge-insert's scan of the stored ids, whose cost grows with the table. A wrong
+   * promise stores an id twice.
+   */
+  readonly knownNew?: boolean;
 }
 
 /** What one {@link VariantStore.addBatch} wrote. */
@@ -61,7 +68,7 @@ export interface AddBatchResult {
   readonly duplicatesInBatch: number;
   /** Table version committed by this write (each write is one atomic commit). */
   readonly version: number;
-  /** `create` (first batch makes the table), `append` (table was empty), `merge` (keyed on variant_id) or `none` (empty batch). */
+  /** `create` (first batch makes the table), `append` (table was empty, or the caller promised new ids), `merge` (keyed on variant_id) or `none` (empty batch). */
   readonly method: "create" | "append" | "merge" | "none";
 }
 
@@ -242,7 +249,7 @@ export class VariantStore {
     }
     const table = this.#table;
     // An empty table cannot hold a matching id, so the cheaper plain append is exact.
-    if ((await wrap(where, () => table.countRows())) === 0) {
+    if (options.knownNew === true || (await wrap(where, () => table.countRows())) === 0) {
       const r = await wrap(where, () => table.add(batch.table));
       return { ...base, inserted: batch.rows, updated: 0, skipped: 0, version: r.version, method: "append" };
     }

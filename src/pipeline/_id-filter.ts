@@ -1,0 +1,102 @@
+/**
+ * Which variant ids this ingest has already sent to the table, approximately and in
+ * bounded memory: a growing Bloom filter. "No" is exact (the id was never added), "maybe"
+ * is wrong with probability ~2e-7 per id. The writer appends a batch only when every id
+ * is a "no", so a false "maybe" costs one merge-insert, never a duplicate row.
+ */
+
+/** Bits per expected id: with k = 22 probes, a false "maybe" ≈ 0.6185^32 ≈ 2e-7 per lookup. */
+const BITS_PER_ID = 32;
+const PROBES = 22;
+/** First filter's capacity; each next one doubles (4 MiB at 1M ids, 4 bytes per id overall). */
+const FIRST_CAPACITY = 1 << 17;
+
+class Bloom {
+  readonly bits: Uint32Array;
+  readonly mask: number;
+  count = 0;
+
+  constructor(readonly capacity: number) {
+    // A power of two of bits, so the probe index is a mask, not a modulo.
+    let size = 32;
+    while (size < capacity * BITS_PER_ID) size *= 2;
+    this.bits = new Uint32Array(size / 32);
+    this.mask = size - 1;
+  }
+
+  has(h1: number, h2: number): boolean {
+    const bits = this.bits;
+    for (let i = 0; i < PROBES; i++) {
+      const b = (h1 + Math.imul(i, h2)) & this.mask;
+      if ((bits[b >>> 5]! & (1 << (b & 31))) === 0) return false;
+    }
+    return true;
+  }
+
+  add(h1: number, h2: number): void {
+    const bits = this.bits;
+    for (let i = 0; i < PROBES; i++) {
+      const b = (h1 + Math.imul(i, h2)) & this.mask;
+      bits[b >>> 5] = bits[b >>> 5]! | (1 << (b & 31));
+    }
+    this.count++;
+  }
+}
+
+/** A set of strings that answers "definitely not added" or "maybe added". */
+export class IdFilter {
+  readonly #filters: Bloom[] = [new Bloom(FIRST_CAPACITY)];
+  #h1 = 0;
+  #h2 = 0;
+
+  /** Ids added so far. */
+  get size(): number {
+    return this.#filters.reduce((s, f) => s + f.count, 0);
+  }
+
+  /** Bytes held by the filter bits. */
+  get bytes(): number {
+    return this.#filters.reduce((s, f) => s + f.bits.byteLength, 0);
+  }
+
+  /** False when `id` was certainly never added; true when it maybe was. */
+  mayHave(id: string): boolean {
+    this.#hash(id);
+    for (const f of this.#filters) if (f.has(this.#h1, this.#h2)) return true;
+    return false;
+  }
+
+  /** Adds `id`. */
+  add(id: string): void {
+    this.#hash(id);
+    let last = this.#filters[this.#filters.length - 1]!;
+    if (last.count >= last.capacity) {
+      last = new Bloom(last.capacity * 2);
+      this.#filters.push(last);
+    }
+    last.add(this.#h1, this.#h2);
+  }
+
+  /** Two independent 32-bit hashes of `s` (FNV-1a and a multiply-rotate hash, each finalized with murmur3's mixer). */
+  #hash(s: string): void {
+    let a = 0x811c9dc5;
+    let b = 0x9747b28c;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul((b << 5) | (b >>> 27), 0x5bd1e995) ^ c;
+    }
+    this.#h1 = fmix(a);
+    // Odd step, so the probes of one id never collapse onto one bit.
+    this.#h2 = fmix(b ^ s.length) | 1;
+  }
+}
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

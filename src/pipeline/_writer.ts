@@ -1,0 +1,129 @@
+/**
+ * The ingest's table writer: collects released rows into columnar batches and writes
+ * each batch in one commit, with at most one write in flight (so embedding the next
+ * batch overlaps writing this one). Batches go in file order, so the table always holds
+ * a prefix of the input.
+ *
+ * Append or merge: merge-insert scans every stored id, a cost that grows with the table
+ * (docs/performance.md). When the ingest owns the table (it began empty, or a checkpoint
+ * says it holds exactly this file's prefix) the writer tracks the ids it has sent in an
+ * {@link IdFilter} and appends every batch whose ids are all certainly new; a batch with
+ * an id that may have been sent (a repeat in the file, or a rare false "maybe") is merged.
+ */
+import { VcfAgentError } from "../errors.js";
+import type { VariantStore } from "../store/index.js";
+import { VariantRowsBuilder } from "../store/rows-builder.js";
+import type { VariantRows } from "../store/schema.js";
+import type { VariantSummary } from "../vcf/describe.js";
+import type { IdFilter } from "./_id-filter.js";
+
+/** What a commit reports to the checkpoint. */
+export interface CommitProgress {
+  /** Input variants (in file order, repeats included) whose batch is committed. */
+  readonly committed: number;
+  /** Rows this writer inserted so far. */
+  readonly inserted: number;
+}
+
+/** Counters of a {@link TableWriter}, all from committed writes. */
+export interface WriterCounts {
+  inserted: number;
+  /** Rows whose id was already stored (left as it was). */
+  skipped: number;
+  /** Rows dropped because their id came earlier in the same batch. */
+  duplicatesInBatch: number;
+  committed: number;
+  appends: number;
+  merges: number;
+}
+
+/** See the module comment. */
+export class TableWriter {
+  readonly counts: WriterCounts = { inserted: 0, skipped: 0, duplicatesInBatch: 0, committed: 0, appends: 0, merges: 0 };
+  #builder: VariantRowsBuilder | null = null;
+  #inFlight: Promise<void> | null = null;
+  /** Ids in the batch being collected: a repeat is dropped here, before its vector is copied. */
+  #batchIds = new Set<string>();
+  /** Input rows represented by the batch being collected (kept rows plus dropped repeats). */
+  #pendingInput = 0;
+  #pendingRepeats = 0;
+  #mustMerge = false;
+
+  /**
+   * @param ids the ids this ingest has sent, or null when the table may hold other rows (always merge)
+   * @param onCommit called after each commit, before the next write starts
+   */
+  constructor(
+    private readonly store: VariantStore,
+    private readonly source: string,
+    private readonly rowsPerWrite: number,
+    private readonly ids: IdFilter | null,
+    private readonly onCommit: (p: CommitProgress) => Promise<void>,
+  ) {}
+
+  /** Adds released rows with their vectors (copied), writing full batches as it goes. */
+  async add(rows: readonly VariantSummary[], vectors: readonly Float32Array[]): Promise<void> {
+    if (rows.length !== vectors.length) throw new VcfAgentError(`internal: ${rows.length} rows but ${vectors.length} vectors`, "STORE");
+    const ids = this.ids;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      const v = vectors[i]!;
+      const id = row.variantId;
+      this.#pendingInput++;
+      if (this.#batchIds.has(id)) {
+        this.#pendingRepeats++;
+        continue;
+      }
+      this.#batchIds.add(id);
+      if (ids !== null) {
+        if (ids.mayHave(id)) this.#mustMerge = true;
+        else ids.add(id);
+      }
+      this.#builder ??= new VariantRowsBuilder(v.length, this.rowsPerWrite, this.source);
+      this.#builder.push(row, v);
+      if (this.#builder.full) await this.#flush();
+    }
+  }
+
+  /** Writes what is collected and waits for every write to commit. */
+  async close(): Promise<void> {
+    await this.#flush();
+    if (this.#inFlight) await this.#inFlight;
+    this.#inFlight = null;
+  }
+
+  /** After a failure: let a write in flight finish (it commits or not, atomically), drop the rest. */
+  async abandon(): Promise<void> {
+    if (this.#inFlight) await this.#inFlight.catch(() => undefined);
+    this.#inFlight = null;
+    this.#builder = null;
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#builder === null || this.#builder.length === 0) return;
+    const batch = this.#builder.build();
+    const input = this.#pendingInput;
+    const repeats = this.#pendingRepeats;
+    const knownNew = this.ids !== null && !this.#mustMerge;
+    this.#pendingInput = 0;
+    this.#pendingRepeats = 0;
+    this.#mustMerge = false;
+    this.#batchIds = new Set();
+    if (this.#inFlight) await this.#inFlight;
+    const write = this.#write(batch, input, repeats, knownNew);
+    write.catch(() => undefined); // observed when awaited; never an unhandled rejection meanwhile
+    this.#inFlight = write;
+  }
+
+  async #write(batch: VariantRows, input: number, repeats: number, knownNew: boolean): Promise<void> {
+    const r = await this.store.addBatch(batch, { knownNew });
+    const c = this.counts;
+    c.inserted += r.inserted + r.updated;
+    c.skipped += r.skipped;
+    c.duplicatesInBatch += r.duplicatesInBatch + repeats;
+    c.committed += input;
+    if (r.method === "merge") c.merges++;
+    else c.appends++;
+    await this.onCommit({ committed: c.committed, inserted: c.inserted });
+  }
+}
