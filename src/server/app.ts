@@ -44,6 +44,8 @@ export interface ServerOptions {
   readonly metrics?: VcfAgentMetrics;
   /** Log level (pino), or false for no logs; default `info`. */
   readonly logLevel?: string | false;
+  /** Where log lines go (JSON, one per line); default standard output. */
+  readonly logStream?: NodeJS.WritableStream;
 }
 
 /** A built service: the fastify app plus what shutdown must stop. */
@@ -96,6 +98,7 @@ export async function buildServer(options: ServerOptions): Promise<VcfAgentServe
         ? false
         : {
             level: logLevel,
+            ...(options.logStream === undefined ? {} : { stream: options.logStream }),
             serializers: {
               req: (req: { method?: string; url?: string }) => ({ method: req.method, url: pathOf(req.url ?? "") }),
               res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),

@@ -36,7 +36,8 @@ export async function receiveUpload(body: Readable, dir: string, name: string, l
     transform(chunk: Buffer, _enc, done) {
       bytes += chunk.length;
       if (bytes > limitBytes) {
-        done(new HttpError(413, `request body exceeds the ingest limit of ${limitBytes} bytes (serve --max-ingest-bytes)`));
+        // The connection is closed after the 413: the rest of the body is never read.
+        done(new HttpError(413, `request body exceeds the ingest limit of ${limitBytes} bytes (serve --max-ingest-bytes)`, { connection: "close" }));
         return;
       }
       hash.update(chunk);
@@ -44,7 +45,15 @@ export async function receiveUpload(body: Readable, dir: string, name: string, l
     },
   });
   try {
-    await pipeline(body, meter, createWriteStream(partial, { flags: "wx" }));
+    // Not pipeline(body, …): that would destroy the request on a 413, and the client
+    // would see a reset instead of the answer. A client that goes away fails the write.
+    const written = pipeline(meter, createWriteStream(partial, { flags: "wx" }));
+    body.once("error", (e) => meter.destroy(e));
+    body.once("close", () => {
+      if (!body.readableEnded) meter.destroy(new HttpError(400, "the client closed the connection before the body ended"));
+    });
+    body.pipe(meter);
+    await written;
   } catch (err) {
     await rm(partial, { force: true });
     throw err;
