@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { fitPca, varianceRetained } from "../dist/reduce/pca.js";
 import { Projector } from "../dist/reduce/project.js";
+import { ParallelProjector } from "../dist/reduce/parallel.js";
 import { projectBlockedJs, projectNaive } from "../dist/reduce/project-js.js";
 import { exactKnn, recallAtK } from "../dist/reduce/knn.js";
 import { centredCovariance } from "../dist/reduce/covariance.js";
@@ -148,18 +149,29 @@ async function localEmbedder(n, q, dimensions = D) {
   return { base: base.vectors, nBase: base.count, queries: queries.vectors, nQueries: queries.count, id: provider.id };
 }
 
-function kernels(model, input, n) {
+async function kernels(model, input, n) {
   const rows = [];
+  const record = (name, count, wall, cpu) => rows.push({ name, count, perSecond: count / wall, perCpuSecond: count / cpu });
   const time = (name, count, fn) => {
     fn(Math.min(count, 8)); // warm-up (and WebAssembly tier-up)
     const [, wall, cpu] = measure(() => fn(count));
-    rows.push({ name, count, perSecond: count / wall, perCpuSecond: count / cpu });
+    record(name, count, wall, cpu);
   };
   const out = new Float32Array(n * model.outputDimensions);
   time("naive-js", Math.min(n, 300), (c) => projectNaive(model, input, c, out));
   time("blocked-js", Math.min(n, 3_000), (c) => projectBlockedJs(model, input, c, out));
   const simd = new Projector(model);
   time(simd.kernel, n, (c) => simd.project(input, c, out));
+  const parallel = ParallelProjector.create(model);
+  if (parallel !== undefined) {
+    await parallel.project(input, Math.min(n, 2_048), out); // warm-up, both threads
+    const t0 = performance.now();
+    const c0 = cpuNow();
+    await parallel.project(input, n, out);
+    // CPU time of both threads: process.cpuUsage counts every thread of the process.
+    record("wasm-simd-2-threads", n, seconds(t0), cpuNow() - c0);
+    await parallel.close();
+  }
   for (const r of rows) {
     line("pca.project", { kernel: r.name, d: model.inputDimensions, k: model.outputDimensions, vectors: r.count, vectorsPerSecond: Math.round(r.perSecond), vectorsPerCpuSecond: Math.round(r.perCpuSecond) });
   }
@@ -288,7 +300,7 @@ const synthQueries = synth.vectors.subarray(N * D);
 line("pca.data", { data: "synthetic-powerlaw", vectors: N + Q, seconds: seconds(t0) });
 {
   const model = fitPca(synthBase.subarray(0, Math.min(N, FIT_SAMPLES) * D), { outputDimensions: 768, providerId: "synthetic", inputDimensions: D });
-  kernels(model, synthBase, Math.min(N, 50_000));
+  await kernels(model, synthBase, Math.min(N, 50_000));
   if (process.env.BENCH_PCA_SWEEP === "1") sweep(model, synthBase, Math.min(N, 3_840));
   phases(synthBase.subarray(0, Math.min(N, FIT_SAMPLES) * D), Math.min(N, FIT_SAMPLES), 768);
 }

@@ -7,6 +7,7 @@ import { symmetricEigenTop } from "../src/reduce/eigen.js";
 import { loadModel, saveModel } from "../src/reduce/model-file.js";
 import { fitPca, varianceRetained, type PcaModel } from "../src/reduce/pca.js";
 import { Projector, projectBatch } from "../src/reduce/project.js";
+import { ParallelProjector } from "../src/reduce/parallel.js";
 import { projectBlockedJs, projectNaive, projectReference } from "../src/reduce/project-js.js";
 import { PcaReducer } from "../src/reduce/reducer.js";
 import { exactKnn, recallAtK } from "../src/reduce/knn.js";
@@ -293,6 +294,24 @@ describe("projection kernels", () => {
       let s = 0;
       for (let c = 0; c < k; c++) s += out[i * k + c]! ** 2;
       expect(Math.sqrt(s)).toBeCloseTo(1, 5);
+    }
+  });
+
+  it("projects on two threads exactly as on one", async () => {
+    const model = randomModel(1536, 768, 99);
+    const r = rng(100);
+    const n = 2_345; // three rounds, the last one uneven
+    const input = Float32Array.from({ length: n * 1536 }, r.normal);
+    const p = ParallelProjector.create(model);
+    expect(p).toBeDefined();
+    try {
+      const two = await p!.project(input, n);
+      expect(maxAbsDiff(two, new Projector(model).project(input, n))).toBe(0);
+      const few = await p!.project(input, 3, new Float32Array(3 * 768));
+      expect(maxAbsDiff(few, two.subarray(0, 3 * 768))).toBe(0);
+      await expect(p!.project(input, n + 1)).rejects.toThrow(/need \d+ values/);
+    } finally {
+      await p!.close();
     }
   });
 

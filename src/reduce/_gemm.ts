@@ -129,18 +129,27 @@ function safeValidate(bytes: Uint8Array<ArrayBuffer>): boolean {
   }
 }
 
-/** Compiles and instantiates a kernel over a fixed-size, unshared `memory` of `pages` pages. */
-export function instantiateGemm(shape: GemmShape, memory: WasmMemory, pages: number): GemmFn {
+/** Compiles the kernel for a fixed-size memory of `pages` pages (shared: for worker threads). */
+export function compileGemm(shape: GemmShape, pages: number, shared = false): object {
   if (wasm === undefined) throw new Error("WebAssembly is not available in this runtime");
-  const mod = new wasm.Module(gemmModuleBytes(shape, { minPages: pages, maxPages: pages, shared: false }));
-  const inst = new wasm.Instance(mod, { env: { memory } });
-  return inst.exports["gemm"] as GemmFn;
+  return new wasm.Module(gemmModuleBytes(shape, { minPages: pages, maxPages: pages, shared }));
 }
 
-/** A fixed-size memory of `pages` 64 KiB pages for {@link instantiateGemm}. */
-export function createMemory(pages: number): WasmMemory {
+/** Instantiates a compiled kernel over `memory`. */
+export function instantiateCompiled(module: object, memory: WasmMemory): GemmFn {
   if (wasm === undefined) throw new Error("WebAssembly is not available in this runtime");
-  return new wasm.Memory({ initial: pages, maximum: pages });
+  return new wasm.Instance(module, { env: { memory } }).exports["gemm"] as GemmFn;
+}
+
+/** Compiles and instantiates a kernel over a fixed-size, unshared `memory` of `pages` pages. */
+export function instantiateGemm(shape: GemmShape, memory: WasmMemory, pages: number): GemmFn {
+  return instantiateCompiled(compileGemm(shape, pages), memory);
+}
+
+/** A fixed-size memory of `pages` 64 KiB pages; `shared` for use from worker threads. */
+export function createMemory(pages: number, shared = false): WasmMemory {
+  if (wasm === undefined) throw new Error("WebAssembly is not available in this runtime");
+  return new wasm.Memory({ initial: pages, maximum: pages, shared });
 }
 
 /** 64 KiB WebAssembly pages needed for `bytes`. */

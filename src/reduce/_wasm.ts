@@ -161,11 +161,12 @@ export function buildModule(funcs: readonly FuncDef[], memory: { minPages: numbe
 
 /** The WebAssembly memory surface the kernels use. */
 export interface WasmMemory {
+  /** An ArrayBuffer, or a SharedArrayBuffer for shared memories. */
   readonly buffer: ArrayBuffer;
 }
 
 interface WasmApi {
-  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array<ArrayBuffer>) => object;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
   validate(bytes: Uint8Array<ArrayBuffer>): boolean;
