@@ -1,9 +1,9 @@
 /**
  * A `fetch` for the remote providers built on node:http(s) with keep-alive agents. It
  * reads the whole body before resolving and hands back a standard `Response`.
- * Why: on 2 MB embedding responses, Node 20's built-in fetch spends about twice the CPU
- * of node:http (measured: docs/providers.md), and at 50 ms server latency the client's
- * CPU, not the network, bounds throughput. Internal: not exported from the package.
+ * Why: on 2 MB embedding responses, Node 20's built-in fetch spent two to three times the
+ * client CPU of node:http (bench/providers.mjs, docs/providers.md), and with large batches
+ * the client's CPU, not the network, bounds throughput. Internal: not exported from the package.
  */
 import { isAscii } from "node:buffer";
 import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from "node:http";
