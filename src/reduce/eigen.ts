@@ -10,6 +10,9 @@
  * Only k vectors are ever formed, so for k = n/2 this costs about half of a full QL
  * eigendecomposition, whose rotations must be applied to all n vectors.
  */
+import { applyReflectors } from "./_backtransform.js";
+import { tridiagonalEigenvectors } from "./_inverse-iteration.js";
+import { tridiagonalize } from "./_tridiag.js";
 
 /** The k largest eigenpairs of a symmetric matrix. */
 export interface EigenPairs {
@@ -18,10 +21,6 @@ export interface EigenPairs {
   /** Unit eigenvectors, row-major `k × n`: row i belongs to `values[i]`. */
   readonly vectors: Float64Array;
 }
-
-import { applyReflectors } from "./_backtransform.js";
-import { tridiagonalEigenvectors } from "./_inverse-iteration.js";
-import { tridiagonalize } from "./_tridiag.js";
 
 const EPS = 2.220446049250313e-16;
 
