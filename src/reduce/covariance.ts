@@ -68,10 +68,15 @@ function scatterWasm(samples: Float32Array, n: number, d: number, mean: Float64A
     if (m < CHUNK) heap.fill(0, aBase, bBase + CHUNK * dPad);
     for (let s = 0; s < m; s++) {
       const src = (s0 + s) * d;
-      for (let j = 0; j < d; j++) {
-        const x = samples[src + j]! - mean[j]!;
-        heap[aBase + j * CHUNK + s] = x;
-        heap[bBase + Math.floor(j / pw) * CHUNK * pw + s * pw + (j % pw)] = x;
+      // Panel by panel, so the B index is a running sum rather than a division per value.
+      for (let j0 = 0; j0 < d; j0 += pw) {
+        const b = bBase + (j0 / pw) * CHUNK * pw + s * pw - j0;
+        const end = Math.min(d, j0 + pw);
+        for (let j = j0; j < end; j++) {
+          const x = samples[src + j]! - mean[j]!;
+          heap[aBase + j * CHUNK + s] = x;
+          heap[b + j] = x;
+        }
       }
     }
     for (let r0 = 0; r0 < dPad; r0 += ROWS) {
