@@ -16,6 +16,7 @@ import { IdFilter } from "./_id-filter.js";
 import { TableWriter } from "./_writer.js";
 import { CheckpointStore, identify } from "./checkpoint.js";
 import { persistPendingModel, stageForTable } from "./table-stage.js";
+import { sampleTrainingVectors } from "./training.js";
 
 /** Live figures for progress displays. */
 export interface IngestProgress {
@@ -96,7 +97,19 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
   const mem = config.memoryOptimization;
   const store = options.store ?? (await VariantStore.connect(config.store.uri, { table: config.store.table }));
   const provider = options.provider ?? createProvider(config.embedding, mem);
-  const ts = await stageForTable(store, provider, config, true);
+  // A file can be read twice: sample PCA training vectors across all of it (./training.ts).
+  const training =
+    options.input === "-"
+      ? undefined
+      : (size: number) =>
+          sampleTrainingVectors(options.input, {
+            size,
+            provider,
+            ...(options.region === undefined ? {} : { region: options.region }),
+            ...(options.signal === undefined ? {} : { signal: options.signal }),
+          });
+  options.onProgress?.({ variantsRead: 0, variantsWritten: 0, bytesRead: 0, totalBytes: undefined, phase: "training" });
+  const ts = await stageForTable(store, provider, config, true, training);
   const reader = await openVcf(options.input, {
     ...(options.region === undefined ? {} : { region: options.region }),
     onInvalid: options.onInvalid ?? "error",

@@ -12,8 +12,9 @@ import { emitsNativeDimensions } from "../embedding/providers.js";
 import { IdentityStage, type OutputStage } from "../embedding/stage.js";
 import { VcfAgentError } from "../errors.js";
 import { loadModel, saveModel } from "../reduce/model-file.js";
-import type { PcaModel } from "../reduce/pca.js";
+import { fitPca, type PcaModel } from "../reduce/pca.js";
 import type { VariantStore } from "../store/index.js";
+import type { TrainingSample } from "./training.js";
 
 /** The stage for a table, and how to persist a model fitted during this run. */
 export interface TableStage {
@@ -36,9 +37,17 @@ export async function persistPendingModel(ts: TableStage): Promise<void> {
 /**
  * The output stage for writing into (or querying) `store`'s table with `provider`.
  * @param forWrite when false (search), a missing table is an error rather than a new fit.
+ * @param training for a new reduced table: draws a sample of the input to fit PCA on up
+ *   front (file inputs); without it the stage fits on the first vectors (streams).
  * @throws VcfAgentError "STORE"/"PCA" when the table's width, its model or the provider disagree.
  */
-export async function stageForTable(store: VariantStore, provider: EmbeddingProvider, config: SessionConfig, forWrite: boolean): Promise<TableStage> {
+export async function stageForTable(
+  store: VariantStore,
+  provider: EmbeddingProvider,
+  config: SessionConfig,
+  forWrite: boolean,
+  training?: (size: number) => Promise<TrainingSample>,
+): Promise<TableStage> {
   const mem = config.memoryOptimization;
   const modelPath = modelPathOf(store);
   const where = `table ${JSON.stringify(store.tableName)} in ${store.uri}`;
@@ -87,6 +96,33 @@ export async function stageForTable(store: VariantStore, provider: EmbeddingProv
   if (modelPath === null) {
     const reason = "PCA needs a local database directory to keep its model next to the table; storing full width";
     return { stage: new IdentityStage(provider.dimensions, reason), modelPath, pendingModel: null, note: reason };
+  }
+  if (training !== undefined) {
+    // A file: fit on a sample spread over the whole input before anything is written.
+    const sample = await training(mem.trainingSamples);
+    const min = 2 * mem.targetDimensions;
+    if (sample.n < min) {
+      const reason = `too few samples: ${sample.n} < ${min} (PCA to ${mem.targetDimensions} needs at least 2 × ${mem.targetDimensions} variants); storing full width`;
+      return { stage: new IdentityStage(provider.dimensions, reason), modelPath, pendingModel: null, note: reason };
+    }
+    const model = fitPca(sample.vectors.subarray(0, sample.n * provider.dimensions), {
+      outputDimensions: mem.targetDimensions,
+      providerId: provider.id,
+      inputDimensions: provider.dimensions,
+    });
+    const stage = new PcaStage({
+      targetDimensions: mem.targetDimensions,
+      trainingSamples: mem.trainingSamples,
+      inputDimensions: provider.dimensions,
+      providerId: provider.id,
+      model,
+    });
+    return {
+      stage,
+      modelPath,
+      pendingModel: model,
+      note: `PCA ${provider.dimensions}→${mem.targetDimensions} fitted on ${sample.n} variants sampled from all ${sample.population} in ${model.fitSeconds.toFixed(1)} s`,
+    };
   }
   const ts: TableStage = {
     stage: undefined as unknown as OutputStage,
