@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { EmbeddingProvider } from "../embedding/provider.js";
-import { VariantEmbeddingService, type EmbedBatchEvent } from "../embedding/service.js";
+import { VariantEmbeddingService, type EmbedBatchEvent, type OptimizationStats } from "../embedding/service.js";
 import { ServiceSet } from "./_services.js";
 
 /** Metric names other code (dashboards, alerts, tests) refers to. */
@@ -48,6 +48,18 @@ export interface MetricsOptions {
 }
 
 const MB = 1048576;
+
+/**
+ * Memory saved per vector by dimension reduction, percent. The output stage measures the
+ * bytes of vectors it emitted; a search-only service emits none (queries are projected,
+ * not emitted), so then the widths it hands out give the same ratio.
+ */
+export function effectiveReductionPercent(stats: OptimizationStats): number {
+  const dr = stats.dimensionReductionStats;
+  if (dr.memoryReductionPercent > 0) return dr.memoryReductionPercent;
+  const reduced = dr.isTrained || dr.reduction === "native";
+  return reduced && dr.originalDimensions > 0 ? round(100 * (1 - stats.embeddingDimensions / dr.originalDimensions), 2) : 0;
+}
 const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /**
@@ -88,26 +100,15 @@ export class VcfAgentMetrics {
       registers,
       collect() {
         const s = primaryStats();
-        if (s === undefined) return this.set(0);
-        const dr = s.dimensionReductionStats;
-        // The stage measures bytes of vectors it emitted; a search-only service emits none
-        // (queries are projected, not emitted), so fall back to the widths it hands out.
-        const fromWidths = dr.isTrained || dr.reduction === "native" ? 100 * (1 - s.embeddingDimensions / dr.originalDimensions) : 0;
-        this.set(round(dr.memoryReductionPercent > 0 ? dr.memoryReductionPercent : fromWidths, 2));
+        this.set(s === undefined ? 0 : effectiveReductionPercent(s));
       },
     });
-    new Gauge({
+    const hitRate: Gauge = new Gauge({
       name: METRIC.cacheHitRate,
       help: "Embedding cache hit rate, percent of look-ups since start, all services",
       registers,
-      collect() {
-        let hits = 0;
-        let lookups = 0;
-        for (const t of services.cacheTotals().values()) {
-          hits += t.hits;
-          lookups += t.hits + t.misses;
-        }
-        this.set(lookups === 0 ? 0 : round((100 * hits) / lookups, 3));
+      collect: () => {
+        hitRate.set(this.cacheSummary().hitRate);
       },
     });
     new Gauge({
@@ -269,6 +270,23 @@ export class VcfAgentMetrics {
   /** The exposition text (every `collect()` runs now). */
   text(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  /**
+   * Cache look-ups of every watched service since start (retired ones included), by role
+   * and overall; `hitRate` is a percent, the value of `vcf_agent_cache_hit_rate`.
+   */
+  cacheSummary(): { hitRate: number; roles: Record<string, { hits: number; misses: number; hitRate: number; entries: number; memoryMb: number }> } {
+    const roles: Record<string, { hits: number; misses: number; hitRate: number; entries: number; memoryMb: number }> = {};
+    let hits = 0;
+    let lookups = 0;
+    for (const [role, t] of this.services.cacheTotals()) {
+      const n = t.hits + t.misses;
+      roles[role] = { hits: t.hits, misses: t.misses, hitRate: n === 0 ? 0 : round((100 * t.hits) / n, 3), entries: t.entries, memoryMb: round(t.memoryMb) };
+      hits += t.hits;
+      lookups += n;
+    }
+    return { hitRate: lookups === 0 ? 0 : round((100 * hits) / lookups, 3), roles };
   }
 
   /** Reads `service` (cache, width, PCA) at every scrape and times its batches, until unwatched. */

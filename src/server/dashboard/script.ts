@@ -9,7 +9,7 @@ export const DASHBOARD_JS = String.raw`
 "use strict";
 (function () {
   var POLL_MS = 2000, POINTS = 150, KEY = "vcf-agent-api-key";
-  var history = { t: [], rss: [], heap: [], hit: [] };
+  var history = { t: [], rss: [], heap: [], hit: [], hitSearch: [] };
   var $ = function (id) { return document.getElementById(id); };
 
   function key() { return sessionStorage.getItem(KEY) || ""; }
@@ -82,8 +82,10 @@ export const DASHBOARD_JS = String.raw`
       lx += 24 + g.measureText(l.label).width;
       if (l.values.length < 2) return;
       g.strokeStyle = l.color; g.lineWidth = 2; g.beginPath();
+      // x by time, spanning the points held (up to POINTS polls), newest at the right edge.
+      var t0 = history.t[0], span = Math.max(history.t[n - 1] - t0, 1);
       l.values.forEach(function (v, j) {
-        var x = left + (pw * j) / (POINTS - 1);
+        var x = left + (pw * (history.t[j] - t0)) / span;
         var yy = top + ph - (ph * Math.min(v, max)) / max;
         if (j === 0) g.moveTo(x, yy); else g.lineTo(x, yy);
       });
@@ -133,9 +135,11 @@ export const DASHBOARD_JS = String.raw`
     set("dims", fmt(o.embeddingDimensions));
     set("dims-sub", dr.reduction === "pca" ? dr.originalDimensions + " → " + dr.targetDimensions + " (PCA)" : (dr.reason || dr.reduction));
     set("variance", dr.varianceRetained === null ? "–" : fmt(100 * dr.varianceRetained, 1) + "%");
-    set("reduction", fmt(dr.memoryReductionPercent, 1) + "%");
-    set("hit", fmt(o.cacheHitRate, 1) + "%");
-    set("hit-sub", o.cacheStats.hits + " hits · " + o.cacheStats.misses + " misses · " + o.cacheStats.entries + " entries");
+    set("reduction", fmt(stats.reduction.memoryReductionPercent, 1) + "%");
+    var roles = stats.cache.roles, parts = [];
+    Object.keys(roles).sort().forEach(function (r) { parts.push(r + " " + fmt(roles[r].hitRate, 1) + "% of " + (roles[r].hits + roles[r].misses)); });
+    set("hit", fmt(stats.cache.hitRate, 1) + "%");
+    set("hit-sub", parts.length ? parts.join(" · ") : "no look-ups yet");
     set("rows", t.exists ? String(t.rows) : "–");
     set("rows-sub", t.exists ? (typeof t.bytesOnDisk === "number" ? fmt(t.bytesOnDisk / 1048576, 1) + " MiB on disk · " : "") + t.indices.length + " indexes" : "ingest a VCF to create it");
     set("rss", fmt(stats.memory.rssMb) + " MiB");
@@ -143,9 +147,10 @@ export const DASHBOARD_JS = String.raw`
     push(history.t, Date.now());
     push(history.rss, stats.memory.rssMb);
     push(history.heap, stats.memory.heapUsedMb);
-    push(history.hit, o.cacheHitRate);
+    push(history.hit, stats.cache.hitRate);
+    push(history.hitSearch, roles.search ? roles.search.hitRate : 0);
     drawChart($("mem-chart"), [{ label: "RSS", color: "#2f6fde", values: history.rss }, { label: "heap used", color: "#d9822b", values: history.heap }], "", 0);
-    drawChart($("hit-chart"), [{ label: "cache hit rate", color: "#1f9d55", values: history.hit }], "%", 100);
+    drawChart($("hit-chart"), [{ label: "all look-ups", color: "#1f9d55", values: history.hit }, { label: "search queries", color: "#8a63d2", values: history.hitSearch }], "%", 100);
   }
 
   function poll() {

@@ -1,5 +1,6 @@
 /** GET /health, /metrics, /v1/stats and the dashboard page at /. */
 import type { FastifyInstance } from "fastify";
+import { effectiveReductionPercent } from "../../metrics/prometheus.js";
 import type { ServerContext } from "../context.js";
 import { DASHBOARD_CSP, dashboardHtml } from "../dashboard/page.js";
 
@@ -25,6 +26,15 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: ServerContext): voi
     const active = ctx.jobs.active;
     return {
       table,
+      // What the table's vectors save, also for a service that has only projected queries.
+      reduction: {
+        dimensions: optimization.embeddingDimensions,
+        originalDimensions: optimization.dimensionReductionStats.originalDimensions,
+        memoryReductionPercent: effectiveReductionPercent(optimization),
+        varianceRetained: optimization.dimensionReductionStats.varianceRetained,
+      },
+      // Look-ups of every service since start: searches and ingest jobs (the metric's value).
+      cache: ctx.metrics.cacheSummary(),
       optimization,
       status,
       memory: { rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external), arrayBuffersMb: mb(m.arrayBuffers) },
