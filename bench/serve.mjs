@@ -1,0 +1,119 @@
+// Load benchmark of `vcf-agent serve`: autocannon on loopback, 50 concurrent search
+// clients for 30 s against a 100k-variant table (built once into bench/data/serve/).
+// Run: npm run bench:serve   [-- --duration 30 --connections 50 --exact]
+// Env: BENCH_SERVE_N (variants, default 100000), BENCH_SERVE_INDEX (ivf_rq | ivf_pq | none).
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..");
+const cli = join(root, "dist", "cli", "main.js");
+const gen = join(root, "..", "shared", "tools", "gen_vcf.py");
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: "string", default: "30" },
+    connections: { type: "string", default: "50" },
+    exact: { type: "boolean", default: false },
+  },
+});
+const N = Number(process.env.BENCH_SERVE_N ?? 100000);
+const INDEX = process.env.BENCH_SERVE_INDEX ?? "ivf_rq";
+const dir = join(here, "data", "serve");
+const vcf = join(dir, `gen${N / 1000}k_seed7.vcf`);
+const db = join(dir, `db-${N / 1000}k-${INDEX}`);
+
+const run = (argv) => execFileSync(process.execPath, [cli, ...argv], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+
+// 1. The table, built once with the CLI (the same path users take).
+mkdirSync(dir, { recursive: true });
+if (!existsSync(vcf)) execFileSync("sh", ["-c", `python3 "${gen}" --n ${N} --seed 7 > "${vcf}"`]);
+let stats = existsSync(db) ? JSON.parse(run(["stats", "--db", db, "--format", "json"])) : { exists: false };
+if (!stats.exists) {
+  console.error(`building the table: vcf-agent ingest ${vcf} --db ${db}`);
+  const t0 = Date.now();
+  run(["ingest", vcf, "--db", db, "--quiet", "--format", "json"]);
+  if (INDEX !== "none") run(["index", "create", "--type", INDEX, "--db", db]);
+  console.error(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  stats = JSON.parse(run(["stats", "--db", db, "--format", "json"]));
+}
+
+// 2. The service, in its own process (so its RSS is its own).
+const server = spawn(process.execPath, [cli, "serve", "--db", db, "--port", "0", "--log-level", "warn"], { stdio: ["ignore", "ignore", "pipe"] });
+const base = await new Promise((resolve, reject) => {
+  let err = "";
+  server.stderr.on("data", (c) => {
+    err += c;
+    const m = /listening on (http:\/\/[^\s]+)/.exec(err);
+    if (m) resolve(m[1]);
+  });
+  server.once("exit", (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
+});
+const rssMb = () => {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+};
+
+// Queries a user would type; half carry a structured filter. They repeat, as real traffic does.
+const texts = [
+  "pathogenic missense variant in BRCA1",
+  "benign synonymous variant in TP53",
+  "frameshift deletion in CFTR causing cystic fibrosis",
+  "likely pathogenic splice donor variant in MLH1",
+  "uncertain significance intron variant in APC",
+  "stop gained in BRCA2 hereditary breast cancer",
+  "rare variant in LDLR familial hypercholesterolemia",
+  "nonsense variant in DMD",
+  "conflicting interpretations missense in MYH7",
+  "pathogenic variant in PTEN",
+  "common benign variant with high allele frequency",
+  "inframe deletion in RET",
+];
+const filters = [[], ["af<0.01"], [], ["clinical_significance=Pathogenic"], [], ["chrom=17"]];
+let i = 0;
+const body = () => {
+  const n = i++;
+  return JSON.stringify({ text: texts[n % texts.length], k: 10, filters: filters[n % filters.length], ...(args.exact ? { exact: true } : {}) });
+};
+
+// Warm-up: one pass over the queries (opens the table, loads the PCA model and index).
+for (let w = 0; w < texts.length; w++) {
+  const r = await fetch(`${base}/v1/search`, { method: "POST", headers: { "content-type": "application/json" }, body: body() });
+  if (!r.ok) throw new Error(`warm-up search failed: ${r.status} ${await r.text()}`);
+}
+const rssBefore = rssMb();
+
+const result = await autocannon({
+  url: base,
+  connections: Number(args.connections),
+  duration: Number(args.duration),
+  requests: [{ method: "POST", path: "/v1/search", headers: { "content-type": "application/json" }, setupRequest: (req) => ({ ...req, body: body() }) }],
+});
+const rssAfter = rssMb();
+const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+server.kill("SIGTERM");
+await new Promise((r) => server.once("exit", r));
+
+const index = stats.indices?.find((x) => x.columns?.includes("vector"));
+console.log(`# vcf-agent serve — POST /v1/search, ${args.connections} connections, ${args.duration} s, loopback`);
+console.log(`table: ${stats.rows} rows × ${stats.dims} dims, index ${index ? index.type : "none"}${args.exact ? " (bypassed: exact search)" : ""}; machine: ${(await import("node:os")).cpus().length} cores, load ${load}`);
+console.log("requests  req/s    p50_ms  p90_ms  p99_ms  max_ms  errors  timeouts  non2xx  rss_before_mb  rss_after_mb");
+console.log(
+  [
+    String(result.requests.total).padEnd(8),
+    result.requests.average.toFixed(1).padEnd(8),
+    String(result.latency.p50).padEnd(7),
+    String(result.latency.p90).padEnd(7),
+    String(result.latency.p99).padEnd(7),
+    String(result.latency.max).padEnd(7),
+    String(result.errors).padEnd(7),
+    String(result.timeouts).padEnd(9),
+    String(result.non2xx).padEnd(7),
+    rssBefore.toFixed(0).padEnd(14),
+    rssAfter.toFixed(0),
+  ].join(" "),
+);
+if (result.errors + result.timeouts + result.non2xx > 0) process.exitCode = 1;
