@@ -9,11 +9,11 @@ interface ServeFlags extends ConfigFlags {
   host: string;
   port: string;
   maxIngestBytes?: string;
-  ingestDir: string[];
+  ingestDir?: string[];
   logLevel: string;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** Parses a byte count with an optional binary unit: 512M, 2G, 1048576. */
 function byteSize(option: string, text: string): number {
@@ -40,7 +40,7 @@ export function registerServe(program: Command): void {
     .option("--model <model>", "provider model")
     .option("--base-url <url>", "provider base URL")
     .option("--max-ingest-bytes <size>", "largest VCF body POST /v1/ingest accepts (e.g. 512M, 2G)", "2G")
-    .option("--ingest-dir <dir>", "allow JSON {\"path\"} ingest of server-local files below this directory (repeatable)", collect, [])
+    .option("--ingest-dir <dir>", "allow JSON {\"path\"} ingest of server-local files below this directory (repeatable)", collect)
     .option("--log-level <level>", "fatal, error, warn, info, debug or silent", "info")
     .addHelpText("after", "\nWith VCF_AGENT_API_KEY set, every route but /health and the dashboard page needs Authorization: Bearer <key>.")
     .action(
@@ -54,7 +54,7 @@ export function registerServe(program: Command): void {
         const server = await buildServer({
           config,
           maxIngestBytes,
-          ingestDirs: flags.ingestDir,
+          ingestDirs: flags.ingestDir ?? [],
           logLevel: flags.logLevel,
           ...(process.env.VCF_AGENT_API_KEY ? { apiKey: process.env.VCF_AGENT_API_KEY } : {}),
         });
