@@ -1,11 +1,13 @@
 // Load benchmark of `vcf-agent serve`: autocannon on loopback, 50 concurrent search
 // clients for 30 s against a 100k-variant table (built once into bench/data/serve/).
 // Run: npm run bench:serve   [-- --duration 30 --connections 50 --exact]
-// Env: BENCH_SERVE_N (variants, default 100000), BENCH_SERVE_INDEX (ivf_rq | ivf_pq | none).
+// Env: BENCH_SERVE_N (variants, default 100000), BENCH_SERVE_INDEX (ivf_rq | ivf_pq | none),
+//      BENCH_SERVE_CONCURRENCY (the service's --search-concurrency; default 2 × cores).
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 
@@ -42,7 +44,9 @@ if (!stats.exists) {
 }
 
 // 2. The service, in its own process (so its RSS is its own).
-const server = spawn(process.execPath, [cli, "serve", "--db", db, "--port", "0", "--log-level", "warn"], { stdio: ["ignore", "ignore", "pipe"] });
+const concurrency = process.env.BENCH_SERVE_CONCURRENCY;
+const serveArgs = [cli, "serve", "--db", db, "--port", "0", "--log-level", "warn", ...(concurrency ? ["--search-concurrency", concurrency] : [])];
+const server = spawn(process.execPath, serveArgs, { stdio: ["ignore", "ignore", "pipe"] });
 const base = await new Promise((resolve, reject) => {
   let err = "";
   server.stderr.on("data", (c) => {
@@ -99,7 +103,10 @@ await new Promise((r) => server.once("exit", r));
 
 const index = stats.indices?.find((x) => x.columns?.includes("vector"));
 console.log(`# vcf-agent serve — POST /v1/search, ${args.connections} connections, ${args.duration} s, loopback`);
-console.log(`table: ${stats.rows} rows × ${stats.dims} dims, index ${index ? index.type : "none"}${args.exact ? " (bypassed: exact search)" : ""}; machine: ${(await import("node:os")).cpus().length} cores, load ${load}`);
+console.log(
+  `table: ${stats.rows} rows × ${stats.dims} dims, index ${index ? index.type : "none"}${args.exact ? " (bypassed: exact search)" : ""}; ` +
+    `search concurrency ${concurrency ?? "default"}; machine: ${availableParallelism()} cores, load ${load}`,
+);
 console.log("requests  req/s    p50_ms  p90_ms  p99_ms  max_ms  errors  timeouts  non2xx  rss_before_mb  rss_after_mb");
 console.log(
   [

@@ -11,6 +11,7 @@ interface ServeFlags extends ConfigFlags {
   maxIngestBytes?: string;
   ingestDir?: string[];
   logLevel: string;
+  searchConcurrency?: string;
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -41,6 +42,7 @@ export function registerServe(program: Command): void {
     .option("--base-url <url>", "provider base URL")
     .option("--max-ingest-bytes <size>", "largest VCF body POST /v1/ingest accepts (e.g. 512M, 2G)", "2G")
     .option("--ingest-dir <dir>", "allow JSON {\"path\"} ingest of server-local files below this directory (repeatable)", collect)
+    .option("--search-concurrency <n>", "searches run at once; more wait in arrival order (default 2 × CPU cores)")
     .option("--log-level <level>", "fatal, error, warn, info, debug or silent", "info")
     .addHelpText("after", "\nWith VCF_AGENT_API_KEY set, every route but /health and the dashboard page needs Authorization: Bearer <key>.")
     .action(
@@ -55,6 +57,7 @@ export function registerServe(program: Command): void {
           config,
           maxIngestBytes,
           ingestDirs: flags.ingestDir ?? [],
+          ...(flags.searchConcurrency === undefined ? {} : { searchConcurrency: intFlag("--search-concurrency", flags.searchConcurrency, 1) }),
           logLevel: flags.logLevel,
           ...(process.env.VCF_AGENT_API_KEY ? { apiKey: process.env.VCF_AGENT_API_KEY } : {}),
         });

@@ -7,7 +7,7 @@
  */
 import { mkdir, realpath } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify, { LogController, type FastifyInstance, type FastifyError } from "fastify";
 import type { SessionConfig } from "../config.js";
@@ -44,6 +44,8 @@ export interface ServerOptions {
   readonly metrics?: VcfAgentMetrics;
   /** Log level (pino), or false for no logs; default `info`. */
   readonly logLevel?: string | false;
+  /** Searches run at once, the rest queue in arrival order; default 2 × CPU cores. */
+  readonly searchConcurrency?: number;
   /** Where log lines go (JSON, one per line); default standard output. */
   readonly logStream?: NodeJS.WritableStream;
 }
@@ -130,6 +132,7 @@ export async function buildServer(options: ServerOptions): Promise<VcfAgentServe
     ingestDirs,
     uploads: new Set<IncomingMessage>(),
     startedAt: Date.now(),
+    searchConcurrency: options.searchConcurrency ?? 2 * availableParallelism(),
   };
 
   const apiKey = options.apiKey ?? "";

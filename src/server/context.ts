@@ -19,4 +19,6 @@ export interface ServerContext {
   /** Requests streaming an upload now (destroyed at shutdown). */
   readonly uploads: Set<import("node:http").IncomingMessage>;
   readonly startedAt: number;
+  /** Searches run at once; more wait in arrival order. */
+  readonly searchConcurrency: number;
 }

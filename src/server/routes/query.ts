@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import type { QueryOptions } from "../../pipeline/search.js";
 import type { Filter, VariantHit } from "../../store/index.js";
 import { HttpError } from "../_errors.js";
+import { Limiter } from "../_limit.js";
 import type { ServerContext } from "../context.js";
 import { embedSchema, searchSchema } from "../schemas.js";
 
@@ -19,6 +20,7 @@ interface SearchBody {
 
 /** Registers the search and embed routes. */
 export function registerQueryRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const searches = new Limiter(ctx.searchConcurrency);
   app.post("/v1/search", { schema: searchSchema }, async (request) => {
     const body = request.body as SearchBody;
     if ((body.text === undefined) === (body.variantId === undefined)) {
@@ -36,15 +38,14 @@ export function registerQueryRoutes(app: FastifyInstance, ctx: ServerContext): v
       if (search === null) {
         throw new HttpError(404, `table ${JSON.stringify(store.tableName)} in ${store.uri} does not exist yet; POST a VCF to /v1/ingest first`);
       }
-      let hits: VariantHit[];
-      if (body.text !== undefined) hits = await search.text(body.text, options);
-      else {
+      const hits: VariantHit[] = await searches.run(async () => {
+        if (body.text !== undefined) return search.text(body.text, options);
         const id = body.variantId as string;
         if ((await store.getById(id, { includeVector: false })) === undefined) {
           throw new HttpError(404, `body/variantId: variant ${JSON.stringify(id)} is not in table ${JSON.stringify(store.tableName)} (ids are chrom-pos-ref-alt, e.g. 17-43045712-G-A)`);
         }
-        hits = await search.similar(id, options);
-      }
+        return search.similar(id, options);
+      });
       return { hits: hits.map(withoutVector), k: body.k, tookMs: Math.round((performance.now() - t0) * 100) / 100 };
     });
   });
