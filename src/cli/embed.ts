@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { createProvider, readyProvider } from "../embedding/providers.js";
 import { VariantEmbeddingService } from "../embedding/service.js";
 import { action, write } from "./_run.js";
 import { intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";
@@ -24,7 +25,9 @@ export function registerEmbed(program: Command): void {
     .action(
       action(async (text: string, flags: EmbedFlags) => {
         const show = intFlag("--show", flags.show, 8);
-        const service = new VariantEmbeddingService(await sessionFromFlags(flags));
+        const config = await sessionFromFlags(flags);
+        const provider = await readyProvider(createProvider(config.embedding, config.memoryOptimization));
+        const service = new VariantEmbeddingService(config, { provider });
         try {
           const v = await service.embed(text);
           if (flags.json) {

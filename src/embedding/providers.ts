@@ -20,3 +20,14 @@ export function createProvider(options: EmbeddingOptions, memory?: MemoryOptimiz
   const native = memory?.dimensionReductionEnabled === true && supportsNativeDimensions(options);
   return createRemoteProvider(options, native && memory ? { targetDimensions: memory.targetDimensions } : {});
 }
+
+/**
+ * Waits until `p` knows its width: a remote model whose width is not in the provider's
+ * table (an unlisted Ollama tag, an unknown model on an OpenAI-compatible server) learns
+ * it from one probe request. The local provider and known models return at once.
+ */
+export async function readyProvider<P extends EmbeddingProvider>(p: P, options: { signal?: AbortSignal } = {}): Promise<P> {
+  const r = p as { dimensionsKnown?: boolean; resolveDimensions?: (o?: { signal?: AbortSignal }) => Promise<number> };
+  if (r.dimensionsKnown === false && typeof r.resolveDimensions === "function") await r.resolveDimensions(options);
+  return p;
+}

@@ -6,7 +6,7 @@
 import { performance } from "node:perf_hooks";
 import type { SessionConfig } from "../config.js";
 import type { EmbeddingProvider } from "../embedding/provider.js";
-import { createProvider } from "../embedding/providers.js";
+import { createProvider, readyProvider } from "../embedding/providers.js";
 import { VariantEmbeddingService, type OptimizationStats } from "../embedding/service.js";
 import { VariantStore } from "../store/index.js";
 import { annotationLayout } from "../vcf/annotations.js";
@@ -96,7 +96,7 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
   const { config } = options;
   const mem = config.memoryOptimization;
   const store = options.store ?? (await VariantStore.connect(config.store.uri, { table: config.store.table }));
-  const provider = options.provider ?? createProvider(config.embedding, mem);
+  const provider = await readyProvider(options.provider ?? createProvider(config.embedding, mem));
   // A file can be read twice: sample PCA training vectors across all of it (./training.ts).
   const training =
     options.input === "-"

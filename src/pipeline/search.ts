@@ -4,7 +4,7 @@
  */
 import type { SessionConfig } from "../config.js";
 import type { EmbeddingProvider } from "../embedding/provider.js";
-import { createProvider } from "../embedding/providers.js";
+import { createProvider, readyProvider } from "../embedding/providers.js";
 import { VariantEmbeddingService } from "../embedding/service.js";
 import { VcfAgentError } from "../errors.js";
 import { VariantStore, type Filter, type VariantHit } from "../store/index.js";
@@ -32,7 +32,7 @@ export class VariantSearch {
    */
   static async open(config: SessionConfig, deps: { provider?: EmbeddingProvider; store?: VariantStore } = {}): Promise<VariantSearch> {
     const store = deps.store ?? (await VariantStore.connect(config.store.uri, { table: config.store.table, readOnly: true }));
-    const provider = deps.provider ?? createProvider(config.embedding, config.memoryOptimization);
+    const provider = await readyProvider(deps.provider ?? createProvider(config.embedding, config.memoryOptimization));
     const ts = await stageForTable(store, provider, config, false);
     return new VariantSearch(store, new VariantEmbeddingService(config, { provider, stage: ts.stage }));
   }
