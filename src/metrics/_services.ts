@@ -26,6 +26,7 @@ interface Live {
   lastUsed: number;
 }
 
+/** The services one exporter reads, with the retired totals that keep its counters monotonic. */
 export class ServiceSet {
   private readonly live = new Map<VariantEmbeddingService, Live>();
   /** Providers whose services are adopted on their first batch, with the role they get. */

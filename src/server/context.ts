@@ -1,4 +1,5 @@
 /** What the route modules share: the table, the jobs, metrics and the limits in force. */
+import type { IncomingMessage } from "node:http";
 import type { SessionConfig } from "../config.js";
 import type { VcfAgentMetrics } from "../metrics/prometheus.js";
 import type { IngestJobs } from "./jobs.js";
@@ -17,7 +18,7 @@ export interface ServerContext {
   /** Real paths of the directories `{"path"}` ingest may read from (empty: path ingest off). */
   readonly ingestDirs: readonly string[];
   /** Requests streaming an upload now (destroyed at shutdown). */
-  readonly uploads: Set<import("node:http").IncomingMessage>;
+  readonly uploads: Set<IncomingMessage>;
   readonly startedAt: number;
   /** Searches run at once; more wait in arrival order. */
   readonly searchConcurrency: number;
