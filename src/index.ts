@@ -56,6 +56,7 @@ export {
   type CacheStatsSummary,
   type GenerationStats,
   type ServiceDependencies,
+  type EmbedBatchEvent,
 } from "./embedding/service.js";
 export { IdentityStage, type OutputStage, type StageBatch, type DimensionReductionStats } from "./embedding/stage.js";
 export { PcaStage, type PcaStageOptions } from "./embedding/pca-stage.js";
@@ -85,3 +86,8 @@ export {
 
 export { ingestVcf, MIN_INDEX_ROWS, type IngestOptions, type IngestSummary, type IngestProgress } from "./pipeline/ingest.js";
 export { VariantSearch, type QueryOptions } from "./pipeline/search.js";
+
+export { buildServer, type ServerOptions, type VcfAgentServer } from "./server/app.js";
+export { VcfAgentMetrics, METRIC, effectiveReductionPercent, type MetricsOptions } from "./metrics/prometheus.js";
+export { IngestMetrics } from "./metrics/ingest.js";
+export { serveMetrics, type MetricsEndpoint } from "./metrics/http.js";
