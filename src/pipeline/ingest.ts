@@ -213,7 +213,8 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
     interrupted,
     seconds,
     variantsPerSecond: seconds > 0 ? Math.round(Math.max(processed, 0) / seconds) : 0,
-    peakRssMb: Math.round(Math.max(stats.memoryStats.peakRssMb, process.memoryUsage.rss() / 1048576)),
+    // The kernel's high-water mark (getrusage maxrss, KiB): exact, where the monitor only samples.
+    peakRssMb: Math.round(Math.max(stats.memoryStats.peakRssMb, process.memoryUsage.rss() / 1048576, process.resourceUsage().maxRSS / 1024)),
     cacheHitRate: stats.cacheHitRate,
     dims: store.dims ?? service.embeddingDimensions,
     varianceRetained: stats.dimensionReductionStats.varianceRetained,
