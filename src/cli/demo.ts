@@ -31,14 +31,15 @@ export function registerDemo(program: Command): void {
   program
     .command("demo")
     .description("ingest the bundled annotated sample (or FILE), run three searches and print the optimization statistics")
-    .argument("[file]", "VCF file; default: the bundled annotated sample", SAMPLE_VCF)
+    .argument("[file]", "VCF file (default: the bundled annotated sample)")
     .option("--db <uri>", "database directory or LanceDB URI (default ./vcf-agent-db)")
     .option("--table <name>", "table name (default variants)")
     .option("--level <level>", "optimization level: basic, standard or aggressive")
     .option("--config <file>", "configuration file (JSON or YAML)")
     .option("--quiet", "no progress output")
     .action(
-      action(async (file: string, flags: DemoFlags) => {
+      action(async (fileArg: string | undefined, flags: DemoFlags) => {
+        const file = fileArg ?? SAMPLE_VCF;
         const config = await sessionFromFlags(flags);
         let progress: Progress | undefined;
         const summary = await ingestVcf({
