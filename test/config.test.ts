@@ -74,7 +74,7 @@ describe("MemoryOptimizationConfig", () => {
     expect(aggressive.cacheMaxSizeMb).toBe(32);
     expect(aggressive.cacheMaxEntries).toBe(5000);
     expect(aggressive.memoryCleanupThresholdMb).toBe(256);
-    expect(aggressive.annIndex).toBe("ivf_pq");
+    expect(aggressive.annIndex).toBe("ivf_rq");
   });
 
   it("lets explicit options override the level and derives dependent defaults from the result", () => {

@@ -62,7 +62,7 @@ export function registerStats(program: Command): void {
   index
     .command("create")
     .description("build the ANN vector index (and the scalar indexes with --scalar)")
-    .option("--type <type>", "ivf_pq, ivf_rq or hnsw_sq", "ivf_pq")
+    .option("--type <type>", "ivf_rq, ivf_pq or hnsw_sq (ivf_rq: same recall as ivf_pq, ~5× faster to build)", "ivf_rq")
     .option("--partitions <n>", "IVF partitions (default about √rows)")
     .option("--sub-vectors <n>", "PQ sub-vectors (default dims/8)")
     .option("--scalar", "also build the scalar indexes (variant_id, pos, gene, chrom, clinical_significance, consequence)")

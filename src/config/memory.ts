@@ -57,7 +57,9 @@ export const LEVELS: Readonly<Record<OptimizationLevel, MemoryOptimizationOption
     cacheMaxEntries: 5000,
     streamingBatchSize: 50,
     memoryCleanupThresholdMb: 256,
-    annIndex: "ivf_pq",
+    // IVF_RQ over IVF_PQ: on 1M × 768-d variants, same recall@10 (0.988 vs 0.984) and latency,
+    // 71 s to build instead of 393 s (docs/performance.md).
+    annIndex: "ivf_rq",
   }),
 });
 
