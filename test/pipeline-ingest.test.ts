@@ -4,7 +4,9 @@
 import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { resolveSessionConfig } from "../src/config.js";
 import { MIN_INDEX_ROWS } from "../src/pipeline/ingest.js";
+import { BASE_NPROBES, VariantSearch } from "../src/pipeline/search.js";
 import { describeIds, describeRows, distinct, generateVcf, ingestJson, readTable, runCli, sorted, tempDir } from "./_pipeline-helpers.js";
 
 const dir = tempDir("pipeline-ingest");
@@ -145,5 +147,22 @@ describe("ingest at other levels", () => {
     expect(s.index).toMatchObject({ type: expect.stringMatching(/^ivf_/) });
     const stats = JSON.parse(runCli(["stats", "--db", db, "--format", "json"]).stdout) as { indices: { columns: string[]; indexedRows: number }[] };
     expect(stats.indices).toEqual([expect.objectContaining({ columns: ["vector"], indexedRows: bigIds.length })]);
+
+    // A filtered query probes 20 / selectivity partitions, so it finds what exact search finds.
+    const config = await resolveSessionConfig({ env: {}, overrides: { store: { uri: db }, memoryOptimization: { optimizationLevel: "aggressive" } } });
+    const search = await VariantSearch.open(config);
+    const filter = "clinical_significance=Pathogenic";
+    const matching = await search.store.count([filter]);
+    expect(matching).toBeGreaterThan(0);
+    expect((await search.plan({ filters: [filter] })).nprobes).toBe(Math.ceil((BASE_NPROBES * bigIds.length) / matching));
+    expect(await search.plan({ filters: [filter], nprobes: 3 })).toEqual({ filters: [filter], nprobes: 3 });
+    expect((await search.plan({})).nprobes).toBeUndefined();
+    search.close();
+    const ids = (args: string[]): string[] =>
+      runCli(["search", "pathogenic missense variant in BRCA2", "--db", db, "--filter", filter, "--format", "jsonl", ...args])
+        .stdout.trim()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as { variantId: string }).variantId);
+    expect(ids([])).toEqual(ids(["--exact"]));
   }, 600_000);
 });
