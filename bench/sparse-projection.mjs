@@ -1,7 +1,7 @@
 // Projection kernels on real local-embedder vectors: the dense GEMM kernel against the
 // sparse kernel the projector picks for rows with ≤ 25 % nonzeros. The same vectors go
 // through both; for the dense run their zeros are replaced by 1e-7 so that no row
-// qualifies as sparse. Usage: npm run build && node bench/sparse-projection.mjs [--n 20000]
+// qualifies as sparse (VCF_AGENT_PROJECTION_SHARED is read when a projector is built). Usage: npm run build && node bench/sparse-projection.mjs [--n 20000]
 import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
 import * as path from "node:path";
@@ -42,7 +42,10 @@ const cpu = () => {
   return (u.user + u.system) / 1e6;
 };
 console.log(`# load average ${loadavg()[0].toFixed(2)}; ${n} vectors, ${(nonzeros / n).toFixed(1)} nonzeros of ${d} on average; 1536 → 768`);
-for (const [name, data] of [["dense", dense], ["sparse", sparse]]) {
+// sparse-only: every nonzero through the sparse kernel; sparse+shared: columns every row of a
+// 64-row block has (the 192 locus coordinates) through the GEMM kernel, the rest sparse.
+for (const [name, data, shared] of [["dense", dense, "1"], ["sparse-only", sparse, "0"], ["sparse+shared", sparse, "1"]]) {
+  process.env.VCF_AGENT_PROJECTION_SHARED = shared;
   for (const batch of [25, 1024]) {
     const p = new Projector(model);
     p.project(data, 64); // warm-up: compile and build packed copies

@@ -1,8 +1,9 @@
 // The sparse projection path the ingest pipeline relies on: rows with few nonzeros
-// (hashed-feature embeddings) are projected as Σ nonzeros − components·mean. Checked
-// against the float64 reference, on mixed batches, and for batch independence (a
-// description projected alone equals its row in a batch bit for bit, which is what makes
-// a stored variant's own description its nearest neighbour at distance 0).
+// (hashed-feature embeddings) are projected as Σ nonzeros − components·mean, with the
+// columns every row of a block shares (the locus block) on the GEMM kernel. Checked against
+// the float64 reference, on mixed batches, and for batch independence to float rounding (a
+// description projected alone matches its row in a batch, which keeps a stored variant's
+// own description its nearest neighbour at distance ≈ 0).
 import { describe, expect, it } from "vitest";
 import { LocalEmbeddingProvider } from "../src/embedding/local.js";
 import { fitPca, type PcaModel } from "../src/reduce/pca.js";
@@ -92,14 +93,33 @@ describe("sparse projection", () => {
     expect(maxAbsDiff(new Projector(m).project(mixed, 150), projectReference(m, mixed, 150))).toBeLessThan(2e-5);
   });
 
-  it("projects a row the same bit for bit alone or inside any batch", async () => {
+  it("projects a row the same alone or inside any batch (to float rounding)", async () => {
     const provider = new LocalEmbeddingProvider();
     const vectors = await provider.embedDocuments(Array.from({ length: 130 }, (_, i) => description(i)));
     const model = randomModel(provider.dimensions, 96, 9);
     const k = model.outputDimensions;
     const batch = projectBatch(model, concat(vectors), vectors.length);
+    // In a block, columns every row has (the locus block) take the GEMM kernel; alone, the row is all sparse.
     for (const i of [0, 63, 64, 129]) {
-      expect(Array.from(projectBatch(model, vectors[i]!, 1))).toEqual(Array.from(batch.subarray(i * k, (i + 1) * k)));
+      expect(maxAbsDiff(projectBatch(model, vectors[i]!, 1), batch.subarray(i * k, (i + 1) * k))).toBeLessThan(1e-6);
     }
+  });
+
+  it("sends the columns all rows of a block share through the dense pass, and agrees with the sparse-only path", async () => {
+    const provider = new LocalEmbeddingProvider();
+    const vectors = await provider.embedDocuments(Array.from({ length: 200 }, (_, i) => description(i)));
+    const model = randomModel(provider.dimensions, 64, 3);
+    const input = concat(vectors);
+    const ref = projectReference(model, input, vectors.length);
+    const shared = new Projector(model).project(input, vectors.length);
+    process.env.VCF_AGENT_PROJECTION_SHARED = "0";
+    try {
+      const sparseOnly = new Projector(model).project(input, vectors.length);
+      expect(maxAbsDiff(sparseOnly, ref)).toBeLessThan(2e-5);
+      expect(maxAbsDiff(shared, sparseOnly)).toBeLessThan(1e-6);
+    } finally {
+      delete process.env.VCF_AGENT_PROJECTION_SHARED;
+    }
+    expect(maxAbsDiff(shared, ref)).toBeLessThan(2e-5);
   });
 });

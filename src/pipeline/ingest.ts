@@ -8,6 +8,7 @@ import type { SessionConfig } from "../config.js";
 import type { EmbeddingProvider } from "../embedding/provider.js";
 import { createProvider, readyProvider } from "../embedding/providers.js";
 import { VariantEmbeddingService, type OptimizationStats } from "../embedding/service.js";
+import type { StageBatch } from "../embedding/stage.js";
 import { VariantStore } from "../store/index.js";
 import { annotationLayout } from "../vcf/annotations.js";
 import { summarizeVariant, type VariantSummary } from "../vcf/describe.js";
@@ -80,8 +81,16 @@ export interface IngestSummary {
   readonly optimization: OptimizationStats;
 }
 
+/**
+ * Vectors handed to the output stage (PCA projection) at once. Embedding still runs per
+ * streaming batch (one provider call each); the projection's dense pass over the columns
+ * all rows share needs blocks of 64 rows to pay: 34k → 45k vectors per CPU-second at 1,024
+ * rows per call, no gain at 25 (bench/sparse-projection.mjs, docs/performance.md).
+ */
+export const PROJECT_ROWS = 256;
+
 /** Default rows per write: see docs/performance.md for the memory/speed measurements behind it. */
-export const DEFAULT_WRITE_ROWS = 2048;
+export const DEFAULT_WRITE_ROWS = 1024;
 
 /**
  * Ingests one VCF into the variant table. Idempotent (variant_id is the key) and
@@ -134,6 +143,22 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
   let read = 0;
   const progress = (phase: IngestProgress["phase"]): void =>
     options.onProgress?.({ variantsRead: read, variantsWritten: writer.counts.inserted, bytesRead: reader.stats.bytesRead, totalBytes: reader.stats.totalBytes, phase });
+  // Embedded rows wait here until PROJECT_ROWS are ready for the output stage.
+  let heldRows: VariantSummary[] = [];
+  let heldVectors: Float32Array[] = [];
+  const release = async (batches: readonly StageBatch[]): Promise<void> => {
+    for (const out of batches) {
+      await persistPendingModel(ts);
+      await writer.add(out.tag as VariantSummary[], out.vectors);
+    }
+  };
+  const project = async (): Promise<void> => {
+    if (heldRows.length === 0) return;
+    const batch = service.outputStage.push(heldVectors, heldRows);
+    heldRows = [];
+    heldVectors = [];
+    await release(batch);
+  };
   let interrupted = false;
   let index: IngestSummary["index"] = null;
   try {
@@ -150,13 +175,13 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
       }
       if (variants.length > 0) {
         const rows = variants.map((v) => summarizeVariant(v, layout));
-        for (const out of await service.pushBatch(
-          rows.map((r) => r.description),
-          rows,
-        )) {
-          await persistPendingModel(ts);
-          await writer.add(out.tag as VariantSummary[], out.vectors);
+        // One cache lookup and at most one provider call per streaming batch; projection in larger blocks.
+        const vectors = await service.embedRaw(rows.map((r) => r.description));
+        for (let i = 0; i < rows.length; i++) {
+          heldRows.push(rows[i]!);
+          heldVectors.push(vectors[i]!);
         }
+        if (heldRows.length >= PROJECT_ROWS) await project();
       }
       progress(ts.stage.outputDimensions === undefined ? "training" : "reading");
       if (options.signal?.aborted) {
@@ -164,12 +189,9 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
         break;
       }
     }
-    if (!interrupted) {
-      for (const out of service.flush()) {
-        await persistPendingModel(ts);
-        await writer.add(out.tag as VariantSummary[], out.vectors);
-      }
-    }
+    // Embedded rows are written even after an interrupt: the checkpoint then covers them.
+    await project();
+    if (!interrupted) await release(service.flush());
     progress("writing");
     await writer.close();
     if (sourceId && checkpoints && !interrupted) {

@@ -10,7 +10,7 @@
  * row, value) pairs.
  */
 import { Code, I32, V128, buildModule, wasm } from "./_wasm.js";
-import { createMemory, pagesFor } from "./_gemm.js";
+import { createMemory, instantiateGemm, pagesFor, panelWidth, type GemmFn } from "./_gemm.js";
 import type { PcaModel } from "./pca.js";
 
 /** Output columns per register block: 8 f32x4 accumulators. */
@@ -82,12 +82,21 @@ type SparseFn = (ct: number, bias: number, out: number, pairs: number, ends: num
 
 /** Rows per kernel call. */
 const BLOCK = 64;
+/** Fewest shared columns for which the dense pass pays for itself. */
+const MIN_SHARED = 32;
+/** The GEMM kernel's register block: 4 rows × 2 f32x4 (8 columns). */
+const GEMM = { elementBytes: 4, rowBlock: 4, vectors: 2 } as const;
 
 /**
  * Projects rows with few nonzeros: unnormalized (x − mean) · componentsᵀ computed as
  * Σ over x's nonzeros minus the precomputed components · mean. Build once per model.
  * Use: {@link SparseProjector.add} rows (it refuses dense ones) and {@link SparseProjector.flush}
  * before it reports {@link SparseProjector.full} or at the end.
+ *
+ * Columns that are nonzero in every row of a block (the local embedder's 192 locus
+ * coordinates are in every description) go through the dense GEMM kernel instead, which
+ * loads each weight once per 4 rows rather than once per row: the sparse kernel then only
+ * sums the rest. The packed weights of those columns are kept while the set repeats.
  */
 export class SparseProjector {
   readonly #d: number;
@@ -95,14 +104,25 @@ export class SparseProjector {
   readonly #kPad: number;
   readonly #maxNonzeros: number;
   readonly #fn: SparseFn;
+  readonly #gemm: GemmFn;
   readonly #f32: Float32Array;
   readonly #i32: Int32Array;
   readonly #biasOff: number;
   readonly #outOff: number;
   readonly #endsOff: number;
   readonly #pairsOff: number;
+  /** Dense pass: packed weights of the shared columns (panels of 8 columns) and the rows' values there. */
+  readonly #panelsOff: number;
+  readonly #aOff: number;
   /** Output position (in elements) of each collected row. */
   readonly #targets = new Int32Array(BLOCK);
+  /** Per input column: rows of the block where it is nonzero. */
+  readonly #occupancy: Int32Array;
+  /** Per input column: its index among the packed shared columns, or −1. */
+  readonly #sharedIndex: Int32Array;
+  #shared: Int32Array = new Int32Array(0);
+  /** `VCF_AGENT_PROJECTION_SHARED=0` turns the dense pass off (for measuring it). */
+  readonly #useShared = process.env["VCF_AGENT_PROJECTION_SHARED"] !== "0";
   #rows = 0;
   /** Next free pair slot, in 4-byte words. */
   #p: number;
@@ -124,11 +144,17 @@ export class SparseProjector {
     this.#outOff = this.#biasOff + kPad * 4;
     this.#endsOff = this.#outOff + BLOCK * kPad * 4;
     this.#pairsOff = this.#endsOff + BLOCK * 4;
+    // A shared column is nonzero in every row, so there are at most maxNonzeros of them.
+    this.#panelsOff = this.#pairsOff + BLOCK * maxNonzeros * 8;
+    this.#aOff = this.#panelsOff + maxNonzeros * kPad * 4;
     this.#p = this.#pairsOff >> 2;
-    const pages = pagesFor(this.#pairsOff + BLOCK * maxNonzeros * 8);
+    this.#occupancy = new Int32Array(d);
+    this.#sharedIndex = new Int32Array(d).fill(-1);
+    const pages = pagesFor(this.#aOff + BLOCK * maxNonzeros * 4);
     const memory = createMemory(pages);
     const mod = new wasm!.Module(sparseModuleBytes(pages, kPad * 4));
     this.#fn = new wasm!.Instance(mod, { env: { memory } }).exports["sparse"] as SparseFn;
+    this.#gemm = instantiateGemm({ ...GEMM, lda: maxNonzeros, ldc: kPad }, memory, pages);
     const f32 = new Float32Array(memory.buffer);
     const { components, mean } = model;
     // CT[j][c] = components[c][j]; bias[c] = −components[c] · mean, accumulated in double.
@@ -161,7 +187,8 @@ export class SparseProjector {
     const i32 = this.#i32;
     const rowBytes = this.#kPad * 4;
     const max = this.#maxNonzeros;
-    let p = this.#p;
+    const start = this.#p;
+    let p = start;
     let nnz = 0;
     const base = row * d;
     for (let j = 0; j < d; j++) {
@@ -172,6 +199,8 @@ export class SparseProjector {
       f32[p + 1] = v;
       p += 2;
     }
+    const occupancy = this.#occupancy;
+    for (let q = start; q < p; q += 2) occupancy[i32[q]! / rowBytes]!++;
     this.#p = p;
     i32[(this.#endsOff >> 2) + this.#rows] = p << 2;
     this.#targets[this.#rows++] = at;
@@ -182,10 +211,14 @@ export class SparseProjector {
   flush(out: Float32Array): void {
     const n = this.#rows;
     if (n === 0) return;
-    this.#fn(0, this.#biasOff, this.#outOff, this.#pairsOff, this.#endsOff, n, this.#kPad / CHUNK);
     const k = this.#k;
     const kPad = this.#kPad;
     const f32 = this.#f32;
+    const blocks = this.#denseColumns(n);
+    this.#fn(0, this.#biasOff, this.#outOff, this.#pairsOff, this.#endsOff, n, kPad / CHUNK);
+    if (blocks > 0) {
+      this.#gemm(this.#aOff, this.#panelsOff, this.#outOff, this.#shared.length, blocks, kPad / panelWidth(GEMM), 1);
+    }
     for (let r = 0; r < n; r++) {
       const o = (this.#outOff >> 2) + r * kPad;
       out.set(f32.subarray(o, o + k), this.#targets[r]!);
@@ -193,4 +226,83 @@ export class SparseProjector {
     this.#rows = 0;
     this.#p = this.#pairsOff >> 2;
   }
+
+  /**
+   * Moves the values of the columns every row has into the dense pass's row-major block
+   * (repacking their weights when the set changed) and compacts the remaining pairs.
+   * Clears the occupancy counts. Returns the GEMM's 4-row blocks, 0 for no dense pass.
+   */
+  #denseColumns(n: number): number {
+    const occupancy = this.#occupancy;
+    const i32 = this.#i32;
+    const f32 = this.#f32;
+    const rowBytes = this.#kPad * 4;
+    const first = this.#pairsOff >> 2;
+    const end = this.#p;
+    let shared = 0;
+    if (this.#useShared && n >= GEMM.rowBlock) for (let q = first; q < (i32[this.#endsOff >> 2]! >> 2); q += 2) if (occupancy[i32[q]! / rowBytes] === n) shared++;
+    if (shared < MIN_SHARED) {
+      for (let q = first; q < end; q += 2) occupancy[i32[q]! / rowBytes] = 0;
+      return 0;
+    }
+    // The shared columns, in the first row's (ascending) order: every row has all of them.
+    const columns = new Int32Array(shared);
+    let c = 0;
+    for (let q = first; c < shared; q += 2) {
+      const j = i32[q]! / rowBytes;
+      if (occupancy[j] === n) columns[c++] = j;
+    }
+    for (let q = first; q < end; q += 2) occupancy[i32[q]! / rowBytes] = 0;
+    if (!sameColumns(columns, this.#shared)) this.#pack(columns);
+    const index = this.#sharedIndex;
+    const lda = this.#maxNonzeros;
+    const a = this.#aOff >> 2;
+    const ends = this.#endsOff >> 2;
+    // Compact each row's pairs in place; shared values go to its row of A.
+    let w = first;
+    let q = first;
+    for (let r = 0; r < n; r++) {
+      const rowEnd = i32[ends + r]! >> 2;
+      for (; q < rowEnd; q += 2) {
+        const t = index[i32[q]! / rowBytes]!;
+        if (t >= 0) f32[a + r * lda + t] = f32[q + 1]!;
+        else {
+          i32[w] = i32[q]!;
+          f32[w + 1] = f32[q + 1]!;
+          w += 2;
+        }
+      }
+      i32[ends + r] = w << 2;
+    }
+    const blocks = Math.ceil(n / GEMM.rowBlock);
+    // Rows past n in the last block are computed and ignored; zero them to keep them finite.
+    f32.fill(0, a + n * lda, a + blocks * GEMM.rowBlock * lda);
+    return blocks;
+  }
+
+  /** Packs the weights of `columns` into 8-column panels for the GEMM kernel (q = columns.length rows each). */
+  #pack(columns: Int32Array): void {
+    const index = this.#sharedIndex;
+    for (const j of this.#shared) index[j] = -1;
+    columns.forEach((j, t) => (index[j] = t));
+    this.#shared = columns;
+    const f32 = this.#f32;
+    const kPad = this.#kPad;
+    const pw = panelWidth(GEMM);
+    const q = columns.length;
+    const base = this.#panelsOff >> 2;
+    for (let panel = 0; panel < kPad / pw; panel++) {
+      const dst = base + panel * q * pw;
+      for (let t = 0; t < q; t++) {
+        const src = columns[t]! * kPad + panel * pw;
+        for (let lane = 0; lane < pw; lane++) f32[dst + t * pw + lane] = f32[src + lane]!;
+      }
+    }
+  }
+}
+
+function sameColumns(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
