@@ -90,7 +90,7 @@ export interface IngestSummary {
 export const PROJECT_ROWS = 256;
 
 /** Default rows per write: see docs/performance.md for the memory/speed measurements behind it. */
-export const DEFAULT_WRITE_ROWS = 1024;
+export const DEFAULT_WRITE_ROWS = 2048;
 
 /**
  * Ingests one VCF into the variant table. Idempotent (variant_id is the key) and

@@ -118,6 +118,8 @@ export class SparseProjector {
   readonly #targets = new Int32Array(BLOCK);
   /** Per input column: rows of the block where it is nonzero. */
   readonly #occupancy: Int32Array;
+  /** Input column of each collected pair (the pairs hold CT byte offsets for the kernel). */
+  readonly #cols: Int32Array;
   /** Per input column: its index among the packed shared columns, or −1. */
   readonly #sharedIndex: Int32Array;
   #shared: Int32Array = new Int32Array(0);
@@ -149,6 +151,7 @@ export class SparseProjector {
     this.#aOff = this.#panelsOff + maxNonzeros * kPad * 4;
     this.#p = this.#pairsOff >> 2;
     this.#occupancy = new Int32Array(d);
+    this.#cols = new Int32Array(BLOCK * maxNonzeros);
     this.#sharedIndex = new Int32Array(d).fill(-1);
     const pages = pagesFor(this.#aOff + BLOCK * maxNonzeros * 4);
     const memory = createMemory(pages);
@@ -179,28 +182,41 @@ export class SparseProjector {
   /**
    * Collects row `row` of `input` (width d), to be written at `out[at .. at + k)` by the
    * next flush, when it has at most `maxNonzeros` nonzeros; otherwise collects nothing
-   * and returns false.
+   * and returns false. `bits` may pass a Uint32Array view of `input` made once per batch.
    */
-  add(input: Float32Array, row: number, at: number): boolean {
+  add(input: Float32Array, row: number, at: number, bits?: Uint32Array): boolean {
     const d = this.#d;
     const f32 = this.#f32;
     const i32 = this.#i32;
+    const cols = this.#cols;
+    const occupancy = this.#occupancy;
     const rowBytes = this.#kPad * 4;
     const max = this.#maxNonzeros;
+    const first = this.#pairsOff >> 2;
     const start = this.#p;
     let p = start;
     let nnz = 0;
     const base = row * d;
-    for (let j = 0; j < d; j++) {
-      const v = input[base + j]!;
-      if (v === 0) continue;
-      if (++nnz > max) return false;
-      i32[p] = j * rowBytes;
-      f32[p + 1] = v;
-      p += 2;
+    // Hashed features leave most groups of four inputs all zero: test their bits at once.
+    const u = bits ?? new Uint32Array(input.buffer, input.byteOffset, input.length);
+    for (let j0 = 0; j0 < d; j0 += 4) {
+      const b = base + j0;
+      if (j0 + 4 <= d && (u[b]! | u[b + 1]! | u[b + 2]! | u[b + 3]!) === 0) continue;
+      const stop = Math.min(j0 + 4, d);
+      for (let j = j0; j < stop; j++) {
+        const v = input[base + j]!;
+        if (v === 0) continue;
+        if (++nnz > max) {
+          for (let q = start; q < p; q += 2) occupancy[cols[(q - first) >> 1]!]!--;
+          return false;
+        }
+        i32[p] = j * rowBytes;
+        f32[p + 1] = v;
+        cols[(p - first) >> 1] = j;
+        occupancy[j]!++;
+        p += 2;
+      }
     }
-    const occupancy = this.#occupancy;
-    for (let q = start; q < p; q += 2) occupancy[i32[q]! / rowBytes]!++;
     this.#p = p;
     i32[(this.#endsOff >> 2) + this.#rows] = p << 2;
     this.#targets[this.#rows++] = at;
@@ -234,25 +250,22 @@ export class SparseProjector {
    */
   #denseColumns(n: number): number {
     const occupancy = this.#occupancy;
+    const cols = this.#cols;
     const i32 = this.#i32;
     const f32 = this.#f32;
-    const rowBytes = this.#kPad * 4;
     const first = this.#pairsOff >> 2;
-    const end = this.#p;
+    const pairs = (this.#p - first) >> 1;
+    const firstRowPairs = ((i32[this.#endsOff >> 2]! >> 2) - first) >> 1;
     let shared = 0;
-    if (this.#useShared && n >= GEMM.rowBlock) for (let q = first; q < (i32[this.#endsOff >> 2]! >> 2); q += 2) if (occupancy[i32[q]! / rowBytes] === n) shared++;
+    if (this.#useShared && n >= GEMM.rowBlock) for (let i = 0; i < firstRowPairs; i++) if (occupancy[cols[i]!] === n) shared++;
     if (shared < MIN_SHARED) {
-      for (let q = first; q < end; q += 2) occupancy[i32[q]! / rowBytes] = 0;
+      for (let i = 0; i < pairs; i++) occupancy[cols[i]!] = 0;
       return 0;
     }
     // The shared columns, in the first row's (ascending) order: every row has all of them.
     const columns = new Int32Array(shared);
-    let c = 0;
-    for (let q = first; c < shared; q += 2) {
-      const j = i32[q]! / rowBytes;
-      if (occupancy[j] === n) columns[c++] = j;
-    }
-    for (let q = first; q < end; q += 2) occupancy[i32[q]! / rowBytes] = 0;
+    for (let i = 0, c = 0; c < shared; i++) if (occupancy[cols[i]!] === n) columns[c++] = cols[i]!;
+    for (let i = 0; i < pairs; i++) occupancy[cols[i]!] = 0;
     if (!sameColumns(columns, this.#shared)) this.#pack(columns);
     const index = this.#sharedIndex;
     const lda = this.#maxNonzeros;
@@ -263,9 +276,10 @@ export class SparseProjector {
     let q = first;
     for (let r = 0; r < n; r++) {
       const rowEnd = i32[ends + r]! >> 2;
+      const arow = a + r * lda;
       for (; q < rowEnd; q += 2) {
-        const t = index[i32[q]! / rowBytes]!;
-        if (t >= 0) f32[a + r * lda + t] = f32[q + 1]!;
+        const t = index[cols[(q - first) >> 1]!]!;
+        if (t >= 0) f32[arow + t] = f32[q + 1]!;
         else {
           i32[w] = i32[q]!;
           f32[w + 1] = f32[q + 1]!;

@@ -89,8 +89,9 @@ export class Projector {
     const a = this.#aOff >> 2;
     const pending = this.#pending;
     let m = 0;
+    const bits = sparse === null ? undefined : new Uint32Array(input.buffer, input.byteOffset, n * d);
     for (let r = 0; r < n; r++) {
-      if (sparse !== null && sparse.add(input, r, r * k)) {
+      if (sparse !== null && sparse.add(input, r, r * k, bits)) {
         if (sparse.full) sparse.flush(result);
         continue;
       }
