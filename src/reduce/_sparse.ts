@@ -256,17 +256,23 @@ export class SparseProjector {
     const first = this.#pairsOff >> 2;
     const pairs = (this.#p - first) >> 1;
     const firstRowPairs = ((i32[this.#endsOff >> 2]! >> 2) - first) >> 1;
-    let shared = 0;
-    if (this.#useShared && n >= GEMM.rowBlock) for (let i = 0; i < firstRowPairs; i++) if (occupancy[cols[i]!] === n) shared++;
-    if (shared < MIN_SHARED) {
-      for (let i = 0; i < pairs; i++) occupancy[cols[i]!] = 0;
-      return 0;
+    const packed = this.#shared;
+    // Keep the packed columns while every row still has them (repacking costs |columns| × k copies).
+    let reuse = this.#useShared && n >= GEMM.rowBlock && packed.length >= MIN_SHARED;
+    for (let i = 0; reuse && i < packed.length; i++) reuse = occupancy[packed[i]!] === n;
+    if (!reuse) {
+      let shared = 0;
+      if (this.#useShared && n >= GEMM.rowBlock) for (let i = 0; i < firstRowPairs; i++) if (occupancy[cols[i]!] === n) shared++;
+      if (shared < MIN_SHARED) {
+        for (let i = 0; i < pairs; i++) occupancy[cols[i]!] = 0;
+        return 0;
+      }
+      // The shared columns, in the first row's (ascending) order: every row has all of them.
+      const columns = new Int32Array(shared);
+      for (let i = 0, c = 0; c < shared; i++) if (occupancy[cols[i]!] === n) columns[c++] = cols[i]!;
+      this.#pack(columns);
     }
-    // The shared columns, in the first row's (ascending) order: every row has all of them.
-    const columns = new Int32Array(shared);
-    for (let i = 0, c = 0; c < shared; i++) if (occupancy[cols[i]!] === n) columns[c++] = cols[i]!;
     for (let i = 0; i < pairs; i++) occupancy[cols[i]!] = 0;
-    if (!sameColumns(columns, this.#shared)) this.#pack(columns);
     const index = this.#sharedIndex;
     const lda = this.#maxNonzeros;
     const a = this.#aOff >> 2;
@@ -313,10 +319,4 @@ export class SparseProjector {
       }
     }
   }
-}
-
-function sameColumns(a: Int32Array, b: Int32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
