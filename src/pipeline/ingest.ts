@@ -66,6 +66,7 @@ export interface IngestSummary {
   readonly interrupted: boolean;
   readonly seconds: number;
   readonly variantsPerSecond: number;
+  /** Peak resident set of the process so far, MB: the kernel's high-water mark (getrusage), not a sample. */
   readonly peakRssMb: number;
   readonly cacheHitRate: number;
   readonly dims: number;
