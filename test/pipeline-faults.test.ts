@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeIds, distinct, generateVcf, ingestJson, readCheckpoints, readTable, runCli, sorted, tempDir } from "./_pipeline-helpers.js";
 
 const dir = tempDir("pipeline-faults");
@@ -15,6 +15,9 @@ beforeAll(() => {
   file = generateVcf(dir, 5000, 4);
   fileIds = describeIds(file);
 }, 120_000);
+
+// Tables of these sizes take hundreds of MB: leave nothing behind.
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("a bad record mid-file", () => {
   it("exits 1 naming file:line, keeps a committed prefix, and a rerun with --on-invalid skip completes the rest", async () => {

@@ -1,9 +1,9 @@
 // End-to-end ingest through the built CLI on a generated 5,000-record file: the table
 // holds exactly the reader's variant set at the level's width, the PCA model sits next
 // to it, re-ingest adds nothing, and search/similar/filters answer from it.
-import { existsSync, statSync } from "node:fs";
+import { existsSync, rmSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveSessionConfig } from "../src/config.js";
 import { MIN_INDEX_ROWS } from "../src/pipeline/ingest.js";
 import { BASE_NPROBES, VariantSearch } from "../src/pipeline/search.js";
@@ -19,6 +19,9 @@ beforeAll(() => {
   rows = describeRows(file);
   ids = distinct(rows.map((r) => r.variantId));
 }, 120_000);
+
+// Tables of these sizes take hundreds of MB: leave nothing behind.
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Unit length, finite components. */
 function expectUnit(v: Float32Array): void {

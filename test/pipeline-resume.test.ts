@@ -3,9 +3,9 @@
 // the file's variant set (count, no repeated variant_id, every id of the reader's view,
 // one width). After every stop the table must hold a prefix of the file.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import * as path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveSessionConfig } from "../src/config.js";
 import { ingestVcf } from "../src/pipeline/ingest.js";
 import { VariantStore } from "../src/store/index.js";
@@ -21,6 +21,9 @@ beforeAll(() => {
   fileIds = describeIds(file);
   ids = distinct(fileIds);
 }, 300_000);
+
+// Tables of these sizes take hundreds of MB: leave nothing behind.
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function startIngest(db: string): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
   const child = spawn(process.execPath, [cli, "ingest", file, "--db", db, "--quiet"], { stdio: ["ignore", "pipe", "pipe"] });
