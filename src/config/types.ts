@@ -4,8 +4,9 @@ export type OptimizationLevel = "basic" | "standard" | "aggressive";
 export type CachingStrategy = "simple" | "memory_aware";
 /** ANN index built after ingest on large tables (`none` = flat search only). */
 export type AnnIndexType = "none" | "ivf_pq" | "ivf_rq" | "hnsw_sq";
-/** Embedding backends. */
-export type ProviderName = "local" | "openai" | "ollama";
+/** Embedding backends and provider options are defined with the providers. */
+import type { EmbeddingOptions } from "../embedding/options.js";
+export type { EmbeddingOptions, ProviderName } from "../embedding/options.js";
 
 /** The memory optimization options (the seed's `MemoryOptimizationConfig`, camelCase). */
 export interface MemoryOptimizationOptions {
@@ -33,26 +34,6 @@ export interface MemoryOptimizationOptions {
   annIndex: AnnIndexType;
 }
 
-/** Which embedding provider to use and how to talk to it. */
-export interface EmbeddingOptions {
-  provider: ProviderName;
-  /** Model name, e.g. `text-embedding-3-small` (OpenAI) or `nomic-embed-text` (Ollama). */
-  model?: string;
-  /** Server base URL (http or https). */
-  baseUrl?: string;
-  /** Secret; never serialized, logged or inspected. */
-  apiKey?: string;
-  /** Vector width to request and to check responses against. */
-  dimensions?: number;
-  /** Texts per provider request. */
-  batchSize?: number;
-  /** Provider requests in flight at once. */
-  concurrency?: number;
-  /** Per-attempt timeout in ms. */
-  timeoutMs?: number;
-  /** Retries after the first attempt for retryable failures. */
-  maxRetries?: number;
-}
 
 /** Where vectors are stored. */
 export interface StoreOptions {
