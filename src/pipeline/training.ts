@@ -10,6 +10,7 @@ import type { EmbeddingProvider } from "../embedding/provider.js";
 import { annotationLayout } from "../vcf/annotations.js";
 import { summarizeVariant } from "../vcf/describe.js";
 import { openVcf } from "../vcf/reader.js";
+import { mulberry32 } from "../util/random.js";
 
 /** A uniform sample of an input's variants, embedded at the provider width. */
 export interface TrainingSample {
@@ -18,18 +19,6 @@ export interface TrainingSample {
   readonly n: number;
   /** Variants the sample was drawn from. */
   readonly population: number;
-}
-
-/** Deterministic PRNG (mulberry32): the same file gives the same sample, run after run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A copy of `s` that shares no memory with the decoded chunk it was cut from. */
@@ -48,6 +37,7 @@ export async function sampleTrainingVectors(
 ): Promise<TrainingSample> {
   const reader = await openVcf(input, { ...(options.region === undefined ? {} : { region: options.region }), onInvalid: "skip" });
   const reservoir: string[] = [];
+  // Seeded: the same file gives the same sample, run after run.
   const random = mulberry32(options.seed ?? 0x5eed);
   let seen = 0;
   try {
