@@ -17,6 +17,7 @@ import { exactKnn, recallAtK } from "../dist/reduce/knn.js";
 import { centredCovariance } from "../dist/reduce/covariance.js";
 import { symmetricEigenTop } from "../dist/reduce/eigen.js";
 import { createMemory, instantiateGemm, pagesFor, panelWidth } from "../dist/reduce/_gemm.js";
+import { mulberry32 } from "../dist/util/random.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const N = Number(process.env.BENCH_PCA_N ?? 50_000); // database vectors per data set
@@ -44,16 +45,11 @@ const measure = (fn) => {
 
 console.log(`# node ${process.version}, ${cpus()[0]?.model ?? "cpu"} × ${cpus().length}, load average ${loadavg()[0].toFixed(2)}; N=${N} queries=${Q} d=${D}`);
 
-/** Seeded PRNG (mulberry32); synthetic data is test data, not embeddings. */
+/** Seeded normal deviates; synthetic data is test data, not embeddings. */
 function rng(seed) {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  // Half a step up: in (0, 1), so log(uniform()) below is finite.
+  const uniform = () => next() + 2 ** -33;
   let spare = NaN;
   const normal = () => {
     if (!Number.isNaN(spare)) {

@@ -22,6 +22,7 @@ import { VariantSearch } from "../dist/pipeline/search.js";
 import { VariantStore } from "../dist/store/index.js";
 import { compileFilters } from "../dist/store/filters.js";
 import { exactKnn } from "../dist/reduce/knn.js";
+import { mulberry32 } from "../dist/util/random.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -57,18 +58,6 @@ const pct = (xs, p) => {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 };
 
-/** Seeded PRNG (mulberry32): the query set is the same on every run. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // 1. The table.
 const db = values.db ?? path.join(tmpdir(), `vcf-agent-bench-search-${N}`);
 console.log(`# node ${process.version}, ${cpus()[0]?.model ?? "cpu"} × ${cpus().length}, load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}; db=${db}`);
@@ -94,7 +83,7 @@ const table = await conn.openTable("variants");
 
 // 2. Queries: half are stored variants' descriptions moved to a nearby, unstored position
 // (the "find what is like this variant" use); half are free text built from stored annotations.
-const rand = rng(42);
+const rand = mulberry32(42); // seeded: the query set is the same on every run
 const sample = [];
 let seen = 0;
 for await (const batch of table.query().select(["description", "gene", "consequence", "clinical_significance", "chrom", "pos"]).execute()) {

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as lancedb from "@lancedb/lancedb";
 import { VariantStore, prepareBatch } from "../dist/store/index.js";
+import { mulberry32 } from "../dist/util/random.js";
 
 const { values } = parseArgs({
   options: {
@@ -38,23 +39,12 @@ const REFINES = list(values.refine).map(Number);
 const PARTITIONS = values.partitions === undefined ? undefined : Number(values.partitions);
 const WRITES = !values["skip-writes"];
 
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // "nested": points = cluster + sub-cluster + sub-sub-cluster + noise at halving scales, so
 // neighbourhoods exist at every scale (as when variants share gene, then consequence, then
 // locus). "flat": one level of clusters with isotropic noise, where the ~N/clusters members
 // of a cluster are all about equally far from each other: the hard case for any ANN index.
 function clustered(n, dims, clusters, seed, shape) {
-  const rnd = seeded(seed);
+  const rnd = mulberry32(seed);
   const gauss = () => rnd() + rnd() + rnd() - 1.5;
   const levels = shape === "flat" ? [[clusters, 1]] : [[clusters, 1], [16, 0.5], [8, 0.25]];
   const noise = shape === "flat" ? 0.35 : 0.06;

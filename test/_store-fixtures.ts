@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { VariantRows } from "../src/store/index.js";
+import { mulberry32 } from "../src/util/random.js";
 
 /** One test variant; omitted annotations are null. */
 export interface TestVariant {
@@ -18,18 +19,6 @@ export interface TestVariant {
   qual?: number | null;
   filter?: string;
   id?: string;
-}
-
-/** Mulberry32: a small seeded generator so vectors are the same on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Scales each dims-long row of `v` to unit length in place. */
@@ -57,7 +46,7 @@ export function axisVector(dims: number, axis: number, tilt = 0): Float32Array {
  * a locus: neighbourhoods exist at every scale, which is what makes recall meaningful.
  */
 export function clusteredVectors(n: number, dims: number, clusters: number, seed: number): Float32Array {
-  const rnd = seeded(seed);
+  const rnd = mulberry32(seed);
   const gauss = () => rnd() + rnd() + rnd() - 1.5;
   const levels: [number, number][] = [
     [clusters, 1],

@@ -11,17 +11,13 @@ import { ParallelProjector } from "../src/reduce/parallel.js";
 import { projectBlockedJs, projectNaive, projectReference } from "../src/reduce/project-js.js";
 import { PcaReducer } from "../src/reduce/reducer.js";
 import { exactKnn, recallAtK } from "../src/reduce/knn.js";
+import { mulberry32 } from "../src/util/random.js";
 
-/** Seeded PRNG (mulberry32) and normal deviates: test data, not embeddings. */
+/** Seeded uniform and normal deviates: test data, not embeddings. */
 function rng(seed: number): { uniform: () => number; normal: () => number } {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  // Half a step up: in (0, 1), so log(uniform()) below is finite.
+  const uniform = (): number => next() + 2 ** -33;
   const normal = (): number => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
   return { uniform, normal };
 }

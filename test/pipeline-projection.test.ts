@@ -10,20 +10,10 @@ import { fitPca, type PcaModel } from "../src/reduce/pca.js";
 import { Projector, projectBatch } from "../src/reduce/project.js";
 import { projectReference } from "../src/reduce/project-js.js";
 import { SPARSE_MAX_DENSITY } from "../src/reduce/_sparse.js";
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../src/util/random.js";
 
 function randomModel(d: number, k: number, seed: number): PcaModel {
-  const u = rng(seed);
+  const u = mulberry32(seed);
   return {
     inputDimensions: d,
     outputDimensions: k,
@@ -42,7 +32,7 @@ function randomModel(d: number, k: number, seed: number): PcaModel {
 
 /** A row of width d with exactly `nonzeros` nonzero entries at seeded positions. */
 function sparseRow(d: number, nonzeros: number, seed: number): Float32Array {
-  const u = rng(seed);
+  const u = mulberry32(seed);
   const v = new Float32Array(d);
   let placed = 0;
   while (placed < nonzeros) {
