@@ -12,6 +12,7 @@ import {
   type MemoryOptimizationOptions,
 } from "../src/config.js";
 import { ConfigError, VcfAgentError } from "../src/errors.js";
+import { rejection } from "./_rejection.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vcf-agent-config-"));
 let n = 0;
@@ -31,13 +32,8 @@ function configError(fn: () => unknown): ConfigError {
   }
   throw new Error("expected a ConfigError");
 }
-async function configErrorAsync(fn: () => Promise<unknown>): Promise<ConfigError> {
-  const err = await fn().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ConfigError);
-  return err as ConfigError;
+function configErrorAsync(fn: () => Promise<unknown>): Promise<ConfigError> {
+  return rejection(fn(), ConfigError);
 }
 
 describe("MemoryOptimizationConfig", () => {

@@ -12,6 +12,7 @@ import { projectBlockedJs, projectNaive, projectReference } from "../src/reduce/
 import { PcaReducer } from "../src/reduce/reducer.js";
 import { exactKnn, recallAtK } from "../src/reduce/knn.js";
 import { mulberry32 } from "../src/util/random.js";
+import { concatRows, maxAbsDiff } from "./_vectors.js";
 
 /** Seeded uniform and normal deviates: test data, not embeddings. */
 function rng(seed: number): { uniform: () => number; normal: () => number } {
@@ -39,20 +40,6 @@ function lowRankData(n: number, d: number, rank: number, seed: number): Float32A
   });
 }
 
-function flat(vs: readonly Float32Array[]): Float32Array {
-  const d = vs[0]?.length ?? 0;
-  const out = new Float32Array(vs.length * d);
-  vs.forEach((v, i) => out.set(v, i * d));
-  return out;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
 describe("fitPca on hand-checked data", () => {
   it("finds the two axes of a 2-D cloud, their variances and ratios", () => {
     // Covariance [[10, 6], [6, 10]] / 3: eigenvalues 16/3 on (1,1)/√2 and 4/3 on (1,−1)/√2.
@@ -66,7 +53,7 @@ describe("fitPca on hand-checked data", () => {
     expect(Array.from(m.explainedVarianceRatio).map((x) => +x.toFixed(10))).toEqual([0.8, 0.2]);
     expect(varianceRetained(m)).toBeCloseTo(1, 12);
     // (2,2) lies on the first axis, (1,−1) on the second; outputs are unit length.
-    const p = projectBatch(m, flat([pts[0]!, pts[2]!]), 2);
+    const p = projectBatch(m, concatRows([pts[0]!, pts[2]!]), 2);
     expect(maxAbsDiff(p, [1, 0, 0, 1])).toBeLessThan(1e-6);
   });
 
@@ -347,7 +334,7 @@ describe("model file", () => {
       explainedVariance: 0,
       explainedVarianceRatio: 0,
     });
-    const input = flat(lowRankData(10, 96, 8, 22));
+    const input = concatRows(lowRankData(10, 96, 8, 22));
     expect(projectBatch(back, input, 10)).toEqual(projectBatch(model, input, 10));
   });
 
@@ -467,7 +454,7 @@ describe("plain-JS fallback (VCF_AGENT_WASM_SIMD=0)", () => {
   it("fits and projects like the SIMD kernels", () => {
     const data = lowRankData(300, 72, 10, 31);
     const simd = fitPca(data, { outputDimensions: 20, providerId: "p" });
-    const input = flat(data.slice(0, 9));
+    const input = concatRows(data.slice(0, 9));
     const viaSimd = projectBatch(simd, input, 9);
     process.env["VCF_AGENT_WASM_SIMD"] = "0";
     try {

@@ -11,6 +11,7 @@ import { Projector, projectBatch } from "../src/reduce/project.js";
 import { projectReference } from "../src/reduce/project-js.js";
 import { SPARSE_MAX_DENSITY } from "../src/reduce/_sparse.js";
 import { mulberry32 } from "../src/util/random.js";
+import { concatRows, maxAbsDiff } from "./_vectors.js";
 
 function randomModel(d: number, k: number, seed: number): PcaModel {
   const u = mulberry32(seed);
@@ -44,20 +45,6 @@ function sparseRow(d: number, nonzeros: number, seed: number): Float32Array {
   return v;
 }
 
-function concat(rows: readonly Float32Array[]): Float32Array {
-  const d = rows[0]!.length;
-  const out = new Float32Array(rows.length * d);
-  rows.forEach((r, i) => out.set(r, i * d));
-  return out;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
 const description = (i: number): string =>
   `Variant at chromosome ${1 + (i % 22)} position ${1_000_000 + 7919 * i} reference allele ${"ACGT"[i % 4]} to alternate allele ${"GTAC"[i % 4]} ` +
   `in gene ${["BRCA1", "BRCA2", "TP53", "MYH7", "LDLR"][i % 5]} with consequence ${["missense_variant", "synonymous_variant", "stop_gained"][i % 3]} ` +
@@ -70,8 +57,8 @@ describe("sparse projection", () => {
     const d = provider.dimensions;
     // The premise of the sparse path: these vectors are mostly zeros.
     for (const v of vectors) expect(v.filter((x) => x !== 0).length).toBeLessThanOrEqual(d * SPARSE_MAX_DENSITY);
-    const model = fitPca(concat(vectors.slice(0, 200)), { outputDimensions: 64, providerId: provider.id, inputDimensions: d });
-    const input = concat(vectors.slice(200));
+    const model = fitPca(concatRows(vectors.slice(0, 200)), { outputDimensions: 64, providerId: provider.id, inputDimensions: d });
+    const input = concatRows(vectors.slice(200));
     expect(maxAbsDiff(projectBatch(model, input, 100), projectReference(model, input, 100))).toBeLessThan(2e-5);
 
     // 1536 → 100 (not a multiple of the 32-column chunk), rows on both sides of the threshold, a zero row.
@@ -79,7 +66,7 @@ describe("sparse projection", () => {
     const limit = Math.floor(d * SPARSE_MAX_DENSITY);
     const dense = Float32Array.from({ length: d }, (_, j) => Math.sin(j + 1));
     const rows = [sparseRow(d, 10, 1), dense, sparseRow(d, limit, 2), sparseRow(d, limit + 1, 3), new Float32Array(d), sparseRow(d, 1, 4)];
-    const mixed = concat(Array.from({ length: 150 }, (_, i) => rows[i % rows.length]!));
+    const mixed = concatRows(Array.from({ length: 150 }, (_, i) => rows[i % rows.length]!));
     expect(maxAbsDiff(new Projector(m).project(mixed, 150), projectReference(m, mixed, 150))).toBeLessThan(2e-5);
   });
 
@@ -88,7 +75,7 @@ describe("sparse projection", () => {
     const vectors = await provider.embedDocuments(Array.from({ length: 130 }, (_, i) => description(i)));
     const model = randomModel(provider.dimensions, 96, 9);
     const k = model.outputDimensions;
-    const batch = projectBatch(model, concat(vectors), vectors.length);
+    const batch = projectBatch(model, concatRows(vectors), vectors.length);
     // In a block, columns every row has (the locus block) take the GEMM kernel; alone, the row is all sparse.
     for (const i of [0, 63, 64, 129]) {
       expect(maxAbsDiff(projectBatch(model, vectors[i]!, 1), batch.subarray(i * k, (i + 1) * k))).toBeLessThan(1e-6);
@@ -99,7 +86,7 @@ describe("sparse projection", () => {
     const provider = new LocalEmbeddingProvider();
     const vectors = await provider.embedDocuments(Array.from({ length: 200 }, (_, i) => description(i)));
     const model = randomModel(provider.dimensions, 64, 3);
-    const input = concat(vectors);
+    const input = concatRows(vectors);
     const ref = projectReference(model, input, vectors.length);
     const shared = new Projector(model).project(input, vectors.length);
     process.env.VCF_AGENT_PROJECTION_SHARED = "0";

@@ -4,17 +4,13 @@ import { createProvider, supportsNativeDimensions } from "../src/embedding/facto
 import { OllamaProvider } from "../src/embedding/ollama.js";
 import { OpenAIProvider } from "../src/embedding/openai.js";
 import { ConfigError } from "../src/errors.js";
-import { ollamaResponse, openaiResponse, sendJson, startServer, vectorFor, type FakeServer } from "./providers-fixtures.js";
+import { closeServers, ollamaResponse, openaiResponse, sendJson, startServer, vectorFor } from "./providers-fixtures.js";
 
-let server: FakeServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeServers);
 
 describe("createProvider", () => {
   it("asks text-embedding-3-* for the target width natively", async () => {
-    server = await startServer((req, res) => sendJson(res, 200, openaiResponse(req.body.input, req.body.dimensions ?? 1536)));
+    const server = await startServer((req, res) => sendJson(res, 200, openaiResponse(req.body.input, req.body.dimensions ?? 1536)));
     const p = createProvider({ provider: "openai", baseUrl: `${server.origin}/v1`, apiKey: "k" }, { targetDimensions: 768 });
     expect(p).toBeInstanceOf(OpenAIProvider);
     expect(p.supportsNativeDimensions).toBe(true);
@@ -45,7 +41,7 @@ describe("createProvider", () => {
 
 describe("LanceEmbeddingFunction", () => {
   it("learns ndims in init and embeds sources and queries", async () => {
-    server = await startServer((req, res) => sendJson(res, 200, ollamaResponse(req.body.input, 6)));
+    const server = await startServer((req, res) => sendJson(res, 200, ollamaResponse(req.body.input, 6)));
     const fn = new LanceEmbeddingFunction(new OllamaProvider({ provider: "ollama", model: "custom-embed", baseUrl: server.origin, apiKey: "tok-SECRET" }));
     expect(fn.ndims()).toBeUndefined();
     await fn.init();

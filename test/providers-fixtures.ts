@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { fnv1a, xorshiftVector } from "./providers-vectors.mjs";
 
 /** One request as the server saw it. */
 export interface Recorded {
@@ -19,15 +20,32 @@ export interface Recorded {
 /** Answers request number `n` (0-based); may delay, hang or break the connection. */
 export type Handler = (req: Recorded, res: ServerResponse, n: number) => void | Promise<void>;
 
+/** One loopback server as a test sees it. */
 export interface FakeServer {
   /** `http://127.0.0.1:<port>` */
   origin: string;
   requests: Recorded[];
   /** Most requests the server ever had open at once. */
   readonly maxInFlight: number;
+  /** Closes the server and its connections; a second call does nothing. */
   close(): Promise<void>;
 }
 
+/** Servers started and not yet closed, so a test file can close them all after each test. */
+const open = new Set<FakeServer>();
+
+/**
+ * Closes every server `startServer` opened that is still open. Use as
+ * `afterEach(closeServers)`: a test that fails midway still frees its port.
+ */
+export async function closeServers(): Promise<void> {
+  await Promise.all([...open].map((s) => s.close()));
+}
+
+/** Retry timings short enough for tests that exercise retries. */
+export const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 20 } as const;
+
+/** Starts a loopback server on 127.0.0.1, port 0, answering with `handler`. */
 export async function startServer(handler: Handler): Promise<FakeServer> {
   const requests: Recorded[] = [];
   const t0 = Date.now();
@@ -51,35 +69,27 @@ export async function startServer(handler: Handler): Promise<FakeServer> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const fake: FakeServer = {
     origin: `http://127.0.0.1:${port}`,
     requests,
     get maxInFlight() {
       return maxInFlight;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: () => {
+      if (!open.delete(fake)) return Promise.resolve();
+      return new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
+  open.add(fake);
+  return fake;
 }
 
 /** A deterministic vector for `text`: FNV-1a seed, xorshift32 stream, values in [-0.5, 0.5). */
 export function vectorFor(text: string, dims: number): Float32Array {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  let s = h || 1;
-  const v = new Float32Array(dims);
-  for (let j = 0; j < dims; j++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    v[j] = s / 2 ** 32 - 0.5;
-  }
-  return v;
+  return xorshiftVector(fnv1a(text), dims);
 }
 
 /** Little-endian float32 bytes as base64, as OpenAI sends with `encoding_format: "base64"`. */
@@ -87,6 +97,7 @@ export function base64Of(v: Float32Array): string {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64");
 }
 
+/** Writes `body` as a JSON response with its content-length. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
@@ -114,4 +125,5 @@ export function ollamaResponse(input: string[], dims: number): unknown {
 /** Never answers; the client must time out or abort. */
 export function hang(): void {}
 
+/** Resolves after `ms` milliseconds. */
 export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

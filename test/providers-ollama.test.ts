@@ -1,16 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { OllamaProvider } from "../src/embedding/ollama.js";
 import type { EmbeddingOptions } from "../src/embedding/options.js";
-import { VcfAgentError } from "../src/errors.js";
-import { delay, hang, ollamaResponse, sendJson, startServer, vectorFor, type FakeServer, type Handler } from "./providers-fixtures.js";
+import { FAST_RETRY as FAST, closeServers, delay, hang, ollamaResponse, sendJson, startServer, vectorFor, type FakeServer, type Handler } from "./providers-fixtures.js";
+import { rejection } from "./_rejection.js";
 
-const FAST = { baseDelayMs: 5, maxDelayMs: 20 };
 let server: FakeServer | undefined;
 
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeServers);
 
 async function setup(handler: Handler, options: Partial<EmbeddingOptions> = {}): Promise<OllamaProvider> {
   server = await startServer(handler);
@@ -18,15 +14,6 @@ async function setup(handler: Handler, options: Partial<EmbeddingOptions> = {}):
 }
 
 const ok = (dims: number): Handler => (req, res) => sendJson(res, 200, ollamaResponse(req.body.input, dims));
-
-async function rejection(p: Promise<unknown>): Promise<VcfAgentError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(VcfAgentError);
-  return e as VcfAgentError;
-}
 
 describe("Ollama wire format", () => {
   it("posts model and an input array to /api/embed and reads float arrays", async () => {

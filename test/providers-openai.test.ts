@@ -2,16 +2,15 @@ import { inspect } from "node:util";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { OpenAIProvider } from "../src/embedding/openai.js";
 import type { EmbeddingOptions } from "../src/embedding/options.js";
-import { ConfigError, VcfAgentError } from "../src/errors.js";
-import { base64Of, delay, hang, openaiResponse, sendJson, startServer, vectorFor, type FakeServer, type Handler } from "./providers-fixtures.js";
+import { ConfigError } from "../src/errors.js";
+import { FAST_RETRY as FAST, base64Of, closeServers, delay, hang, openaiResponse, sendJson, startServer, vectorFor, type FakeServer, type Handler } from "./providers-fixtures.js";
+import { rejection } from "./_rejection.js";
 
 const KEY = "sk-test-SECRET1234567890";
-const FAST = { baseDelayMs: 5, maxDelayMs: 20 };
 let server: FakeServer | undefined;
 
 afterEach(async () => {
-  await server?.close();
-  server = undefined;
+  await closeServers();
   vi.unstubAllEnvs();
 });
 
@@ -22,15 +21,6 @@ async function setup(handler: Handler, options: Partial<EmbeddingOptions> = {}):
 
 /** Answers every request correctly at width `dims`. */
 const ok = (dims: number, form: "base64" | "float" = "base64"): Handler => (req, res) => sendJson(res, 200, openaiResponse(req.body.input, dims, form));
-
-async function rejection(p: Promise<unknown>): Promise<VcfAgentError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(VcfAgentError);
-  return e as VcfAgentError;
-}
 
 describe("OpenAI wire format", () => {
   it("sends model, input array, base64 encoding and dimensions; decodes base64 to Float32Array", async () => {

@@ -1,13 +1,10 @@
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { nodeFetch, readText } from "../src/embedding/_transport.js";
-import { hang, startServer, type FakeServer, type Handler } from "./providers-fixtures.js";
+import { closeServers, hang, startServer, type FakeServer, type Handler } from "./providers-fixtures.js";
 
 let server: FakeServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+afterEach(closeServers);
 
 async function serve(handler: Handler): Promise<string> {
   server = await startServer(handler);
@@ -96,7 +93,6 @@ describe("nodeFetch", () => {
     expect(e1).toBeInstanceOf(TypeError);
     expect(e1.message).toBe("fetch failed");
     await server!.close();
-    server = undefined;
     const e2 = (await nodeFetch(origin, {}).catch((e: unknown) => e)) as TypeError;
     expect(e2.message).toBe("fetch failed");
     expect((e2.cause as NodeJS.ErrnoException).code).toBe("ECONNREFUSED");

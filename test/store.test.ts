@@ -1,11 +1,11 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { VcfAgentError } from "../src/errors.js";
 import { saveModel } from "../src/reduce/model-file.js";
 import { fitPca, varianceRetained } from "../src/reduce/pca.js";
 import { VariantStore, type IndexProgress, type VariantRows } from "../src/store/index.js";
 import { axisVector, clusteredVectors, rowsOf, tempDir, type TestVariant } from "./_store-fixtures.js";
+import { rejection } from "./_rejection.js";
 
 const DIMS = 8;
 
@@ -14,15 +14,6 @@ function axisRows(variants: readonly TestVariant[], source?: string): VariantRow
   const vectors = new Float32Array(variants.length * DIMS);
   variants.forEach((_, i) => vectors.set(axisVector(DIMS, i % DIMS, Math.floor(i / DIMS) / 10), i * DIMS));
   return rowsOf(variants, vectors, DIMS, source);
-}
-
-async function storeError(p: Promise<unknown>): Promise<VcfAgentError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(VcfAgentError);
-  return e as VcfAgentError;
 }
 
 const BASE: TestVariant[] = [
@@ -108,7 +99,7 @@ describe("VariantStore writes", () => {
     const store = await VariantStore.connect(path.join(tmp.dir, "db"));
     const before = await store.stats();
     const wide = rowsOf([{ pos: 5000 }], axisVector(16, 0), 16);
-    const e = await storeError(store.addBatch(wide));
+    const e = await rejection(store.addBatch(wide));
     expect(e.code).toBe("STORE");
     expect(e.message).toContain('table "variants"');
     expect(e.message).toContain("8-d");
@@ -123,12 +114,12 @@ describe("VariantStore writes", () => {
   it("refuses malformed batches with the column named", async () => {
     const store = await VariantStore.connect(path.join(tmp.dir, "db"));
     const good = axisRows([{ pos: 7000 }]);
-    expect((await storeError(store.addBatch({ ...good, vectors: new Float32Array(3) }))).message).toMatch(/vectors holds 3 floats/);
-    expect((await storeError(store.addBatch({ ...good, chrom: [] }))).message).toMatch(/column chrom has 0 values/);
-    expect((await storeError(store.addBatch({ ...good, pos: [1.5] }))).message).toMatch(/pos of row 0 .* not a non-negative integer/);
+    expect((await rejection(store.addBatch({ ...good, vectors: new Float32Array(3) }))).message).toMatch(/vectors holds 3 floats/);
+    expect((await rejection(store.addBatch({ ...good, chrom: [] }))).message).toMatch(/column chrom has 0 values/);
+    expect((await rejection(store.addBatch({ ...good, pos: [1.5] }))).message).toMatch(/pos of row 0 .* not a non-negative integer/);
     const nan = Float32Array.from(good.vectors);
     nan[3] = Number.NaN;
-    expect((await storeError(store.addBatch({ ...good, vectors: nan }))).message).toMatch(/row 0 \(chr1-7000-A-G\) has a non-finite value at component 3/);
+    expect((await rejection(store.addBatch({ ...good, vectors: nan }))).message).toMatch(/row 0 \(chr1-7000-A-G\) has a non-finite value at component 3/);
     expect(await store.count()).toBe(10);
     store.close();
   });
@@ -142,7 +133,7 @@ describe("VariantStore connect", () => {
     const file = path.join(tmp.dir, "not-a-dir");
     writeFileSync(file, "keep me");
     for (const p of [file, path.join(file, "db")]) {
-      const e = await storeError(VariantStore.connect(p));
+      const e = await rejection(VariantStore.connect(p));
       expect(e.code).toBe("STORE");
       expect(e.message).toContain(p);
       expect(e.message).toMatch(/not a directory/);
@@ -159,7 +150,7 @@ describe("VariantStore connect", () => {
     chmodSync(locked, 0o500);
     try {
       for (const p of [locked, path.join(locked, "db")]) {
-        const e = await storeError(VariantStore.connect(p));
+        const e = await rejection(VariantStore.connect(p));
         expect(e.code).toBe("STORE");
         expect(e.message).toContain(p);
         expect(e.message).toMatch(/not writable/);
@@ -180,11 +171,11 @@ describe("VariantStore connect", () => {
   });
 
   it("refuses a bad table name, and a table that is not a variant table", async () => {
-    expect((await storeError(VariantStore.connect(tmp.dir, { table: "../x" }))).code).toBe("USAGE");
+    expect((await rejection(VariantStore.connect(tmp.dir, { table: "../x" }))).code).toBe("USAGE");
     const lancedb = await import("@lancedb/lancedb");
     const db = await lancedb.connect(path.join(tmp.dir, "other"));
     await db.createTable("variants", [{ a: 1 }]);
-    const e = await storeError(VariantStore.connect(path.join(tmp.dir, "other")));
+    const e = await rejection(VariantStore.connect(path.join(tmp.dir, "other")));
     expect(e.message).toMatch(/not a vcf-agent variant table: missing column\(s\) variant_id/);
   });
 });
@@ -272,9 +263,9 @@ describe("VariantStore search and filters", () => {
   });
 
   it("refuses a query vector of another width and bad options", async () => {
-    expect((await storeError(store.searchVector(new Float32Array(3)))).message).toMatch(/stores 8-d vectors; the query vector has 3/);
-    expect((await storeError(store.searchVector(axisVector(DIMS, 0), { k: 0 }))).code).toBe("USAGE");
-    expect((await storeError(store.searchVector(axisVector(DIMS, 0), { filters: ["nope=1"] }))).code).toBe("USAGE");
+    expect((await rejection(store.searchVector(new Float32Array(3)))).message).toMatch(/stores 8-d vectors; the query vector has 3/);
+    expect((await rejection(store.searchVector(axisVector(DIMS, 0), { k: 0 }))).code).toBe("USAGE");
+    expect((await rejection(store.searchVector(axisVector(DIMS, 0), { filters: ["nope=1"] }))).code).toBe("USAGE");
   });
 });
 
@@ -392,9 +383,9 @@ describe("VariantStore indexes and stats", () => {
   it("refuses an ANN index on a table too small to train it", async () => {
     const small = await VariantStore.connect(path.join(tmp.dir, "small"));
     await small.addBatch(axisRows(BASE));
-    expect((await storeError(small.createVectorIndex({ type: "ivf_pq" }))).message).toMatch(/has 8 rows; an IVF_PQ index needs at least 256/);
-    expect((await storeError(small.createVectorIndex({ type: "ivf_pq", numSubVectors: 3 }))).code).toBe("USAGE");
-    expect((await storeError(small.createVectorIndex({ numSubVectors: 4 }))).message).toMatch(/numSubVectors applies to ivf_pq only, not ivf_rq/);
+    expect((await rejection(small.createVectorIndex({ type: "ivf_pq" }))).message).toMatch(/has 8 rows; an IVF_PQ index needs at least 256/);
+    expect((await rejection(small.createVectorIndex({ type: "ivf_pq", numSubVectors: 3 }))).code).toBe("USAGE");
+    expect((await rejection(small.createVectorIndex({ numSubVectors: 4 }))).message).toMatch(/numSubVectors applies to ivf_pq only, not ivf_rq/);
     small.close();
   });
 });
