@@ -13,30 +13,15 @@ import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { cpus, loadavg } from "node:os";
+import { fnv1a as fnv, xorshiftVector } from "../test/providers-vectors.mjs";
 
 const POOL = 1024;
 
-/** FNV-1a of a string. */
-function fnv(text) {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
-
-/** Pool vector k: xorshift32 stream seeded by k, L2-normalized, float32. */
+/** Pool vector k: xorshift32 stream seeded by k (the provider tests' stand-in vectors), L2-normalized, float32. */
 function poolVector(k, dims) {
-  let s = (k * 2654435761) >>> 0 || 1;
-  const v = new Float32Array(dims);
+  const v = xorshiftVector((k * 2654435761) >>> 0, dims);
   let n = 0;
-  for (let j = 0; j < dims; j++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    v[j] = s / 2 ** 32 - 0.5;
-    n += v[j] * v[j];
-  }
+  for (let j = 0; j < dims; j++) n += v[j] * v[j];
   const inv = 1 / Math.sqrt(n);
   for (let j = 0; j < dims; j++) v[j] *= inv;
   return v;
