@@ -1,5 +1,6 @@
-/** Row-major vector helpers shared by the PCA and projection tests. */
+/** Row-major vectors and model-shaped objects shared by the PCA and projection tests. */
 import { expect } from "vitest";
+import type { PcaModel } from "../src/reduce/pca.js";
 
 /** `rows` (all the same width) laid end to end in one row-major buffer. */
 export function concatRows(rows: readonly Float32Array[]): Float32Array {
@@ -15,4 +16,27 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
+}
+
+/**
+ * A PcaModel around the given `mean` (width d) and `components` (k × d, row-major), with
+ * no fit statistics: the projection kernels need neither orthonormal components nor them.
+ */
+export function modelOf(mean: Float32Array, components: Float32Array): PcaModel {
+  const d = mean.length;
+  const k = components.length / d;
+  return {
+    inputDimensions: d,
+    outputDimensions: k,
+    mean,
+    components,
+    explainedVariance: new Float64Array(k),
+    explainedVarianceRatio: new Float64Array(k),
+    totalVariance: 1,
+    providerId: "test:random",
+    trainingSamples: 0,
+    createdAt: new Date(0).toISOString(),
+    formatVersion: 1,
+    fitSeconds: 0,
+  };
 }

@@ -12,7 +12,7 @@ import { projectBlockedJs, projectNaive, projectReference } from "../src/reduce/
 import { PcaReducer } from "../src/reduce/reducer.js";
 import { exactKnn, recallAtK } from "../src/reduce/knn.js";
 import { mulberry32 } from "../src/util/random.js";
-import { concatRows, maxAbsDiff } from "./_vectors.js";
+import { concatRows, maxAbsDiff, modelOf } from "./_vectors.js";
 
 /** Seeded uniform and normal deviates: test data, not embeddings. */
 function rng(seed: number): { uniform: () => number; normal: () => number } {
@@ -120,6 +120,17 @@ describe("fitPca on hand-checked data", () => {
   });
 });
 
+/** max |(A v)_row − λ v_row| for eigenpair `x` (row `x` of the k × n `vectors`) of the n × n `a`. */
+function eigenResidual(a: Float64Array, n: number, value: number, vectors: Float64Array, x: number): number {
+  let res = 0;
+  for (let row = 0; row < n; row++) {
+    let acc = 0;
+    for (let c = 0; c < n; c++) acc += a[row * n + c]! * vectors[x * n + c]!;
+    res = Math.max(res, Math.abs(acc - value * vectors[x * n + row]!));
+  }
+  return res;
+}
+
 describe("symmetricEigenTop", () => {
   /** Cyclic Jacobi: slow, simple, independent reference for small matrices. */
   function jacobiEigenvalues(a0: Float64Array, n: number): number[] {
@@ -161,13 +172,7 @@ describe("symmetricEigenTop", () => {
     const { values, vectors } = symmetricEigenTop(a.slice(), n, 12);
     for (let i = 0; i < 12; i++) {
       expect(values[i]).toBeCloseTo(ref[i]!, 10);
-      let res = 0;
-      for (let row = 0; row < n; row++) {
-        let acc = 0;
-        for (let c = 0; c < n; c++) acc += a[row * n + c]! * vectors[i * n + c]!;
-        res = Math.max(res, Math.abs(acc - values[i]! * vectors[i * n + row]!));
-      }
-      expect(res).toBeLessThan(1e-10);
+      expect(eigenResidual(a, n, values[i]!, vectors, i)).toBeLessThan(1e-10);
     }
   });
 
@@ -198,13 +203,7 @@ describe("symmetricEigenTop", () => {
     const k = values.length;
     expect(maxAbsDiff(values, expected.slice(0, k))).toBeLessThan(1e-12);
     for (let x = 0; x < k; x++) {
-      let res = 0;
-      for (let row = 0; row < n; row++) {
-        let acc = 0;
-        for (let c = 0; c < n; c++) acc += a[row * n + c]! * vectors[x * n + c]!;
-        res = Math.max(res, Math.abs(acc - values[x]! * vectors[x * n + row]!));
-      }
-      expect(res).toBeLessThan(1e-12);
+      expect(eigenResidual(a, n, values[x]!, vectors, x)).toBeLessThan(1e-12);
       for (let y = x; y < k; y++) {
         let dot = 0;
         for (let i = 0; i < n; i++) dot += vectors[x * n + i]! * vectors[y * n + i]!;
@@ -239,20 +238,8 @@ describe("symmetricEigenTop", () => {
 /** A model-shaped object with seeded random components: the kernel's job does not depend on orthonormality. */
 function randomModel(d: number, k: number, seed: number): PcaModel {
   const r = rng(seed);
-  return {
-    inputDimensions: d,
-    outputDimensions: k,
-    mean: Float32Array.from({ length: d }, () => 0.1 * r.normal()),
-    components: Float32Array.from({ length: k * d }, () => r.normal() / Math.sqrt(d)),
-    explainedVariance: new Float64Array(k),
-    explainedVarianceRatio: new Float64Array(k),
-    totalVariance: 1,
-    providerId: "test:random",
-    trainingSamples: 0,
-    createdAt: new Date(0).toISOString(),
-    formatVersion: 1,
-    fitSeconds: 0,
-  };
+  const mean = Float32Array.from({ length: d }, () => 0.1 * r.normal());
+  return modelOf(mean, Float32Array.from({ length: k * d }, () => r.normal() / Math.sqrt(d)));
 }
 
 describe("projection kernels", () => {

@@ -11,24 +11,12 @@ import { Projector, projectBatch } from "../src/reduce/project.js";
 import { projectReference } from "../src/reduce/project-js.js";
 import { SPARSE_MAX_DENSITY } from "../src/reduce/_sparse.js";
 import { mulberry32 } from "../src/util/random.js";
-import { concatRows, maxAbsDiff } from "./_vectors.js";
+import { concatRows, maxAbsDiff, modelOf } from "./_vectors.js";
 
 function randomModel(d: number, k: number, seed: number): PcaModel {
   const u = mulberry32(seed);
-  return {
-    inputDimensions: d,
-    outputDimensions: k,
-    mean: Float32Array.from({ length: d }, () => 0.2 * (u() - 0.5)),
-    components: Float32Array.from({ length: k * d }, () => (u() - 0.5) / Math.sqrt(d)),
-    explainedVariance: new Float64Array(k),
-    explainedVarianceRatio: new Float64Array(k),
-    totalVariance: 1,
-    providerId: "test:random",
-    trainingSamples: 0,
-    createdAt: new Date(0).toISOString(),
-    formatVersion: 1,
-    fitSeconds: 0,
-  };
+  const mean = Float32Array.from({ length: d }, () => 0.2 * (u() - 0.5));
+  return modelOf(mean, Float32Array.from({ length: k * d }, () => (u() - 0.5) / Math.sqrt(d)));
 }
 
 /** A row of width d with exactly `nonzeros` nonzero entries at seeded positions. */
