@@ -111,17 +111,17 @@ export function checkFilter(filter: Filter, context: string = describeFilter(fil
     case ">=": {
       if (ORDER_OPS.has(op) && !numeric) throw usage(`${at}: ${op} applies to the numeric fields pos, af and qual, not ${field}`);
       if (typeof value !== "string" && typeof value !== "number") throw usage(`${at}: ${op} takes one value`);
-      return { field, op, value: numeric ? toNumber(value, field, at) : String(value) };
+      return { field, op, value: numeric ? toNumber(value, field, at) : toText(value, field, at) };
     }
     case "contains": {
       if (numeric) throw usage(`${at}: contains (~) applies to text fields, not ${field}`);
       if (typeof value !== "string") throw usage(`${at}: contains takes one text value`);
-      return { field, op, value };
+      return { field, op, value: toText(value, field, at) };
     }
     case "in": {
       const items = typeof value === "string" || typeof value === "number" ? [value] : value;
       if (items.length === 0) throw usage(`${at}: in needs at least one value`);
-      return { field, op, value: items.map((v) => (numeric ? toNumber(v, field, at) : String(v))) };
+      return { field, op, value: items.map((v) => (numeric ? toNumber(v, field, at) : toText(v, field, at))) };
     }
     case "between": {
       if (!numeric) throw usage(`${at}: a range applies to the numeric fields pos, af and qual, not ${field}`);
@@ -183,7 +183,23 @@ function literal(value: string | number): string {
     if (!Number.isFinite(value)) throw usage(`not a finite number: ${value}`);
     return String(value);
   }
+  const lone = LONE_SURROGATE.exec(value);
+  if (lone !== null) throw usage(`text ${JSON.stringify(value)}: unpaired UTF-16 surrogate at index ${lone.index}; text must be valid Unicode`);
   return `'${value.replaceAll("'", "''")}'`;
+}
+
+/**
+ * An unpaired UTF-16 surrogate (JSON may carry one as `"\ud800"`). LanceDB receives
+ * strings as UTF-8, where it becomes U+FFFD, so the query would match text the user did
+ * not ask for: such values are refused instead.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function toText(value: string | number, field: FilterField, at: string): string {
+  const text = String(value);
+  const lone = LONE_SURROGATE.exec(text);
+  if (lone !== null) throw usage(`${at}: ${field} value has an unpaired UTF-16 surrogate at index ${lone.index}; values must be valid Unicode`);
+  return text;
 }
 
 function toNumber(value: string | number, field: FilterField, at: string): number {
