@@ -169,7 +169,10 @@ export async function buildServer(options: ServerOptions): Promise<VcfAgentServe
       message = error.message;
     } else if (typeof (error as FastifyError).statusCode === "number" && (error as FastifyError).statusCode! < 500) {
       status = (error as FastifyError).statusCode!; // fastify's own: 413 body too large, 415, bad JSON
-      message = error.message;
+      message =
+        (error as FastifyError).code === "FST_ERR_CTP_BODY_TOO_LARGE"
+          ? `body: larger than the ${LIMITS.jsonBodyBytes} bytes a JSON request may have`
+          : error.message;
     }
     if (status >= 500) {
       const code = error instanceof VcfAgentError ? error.code : error.name;
