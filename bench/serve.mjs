@@ -3,18 +3,12 @@
 // Run: npm run bench:serve   [-- --duration 30 --connections 50 --exact]
 // Env: BENCH_SERVE_N (variants, default 100000), BENCH_SERVE_INDEX (ivf_rq | ivf_pq | none),
 //      BENCH_SERVE_CONCURRENCY (the service's --search-concurrency; default 2 × cores).
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { prepareTable, startServe, stopServe } from "./_serve.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, "..");
-const cli = join(root, "dist", "cli", "main.js");
-const gen = join(root, "..", "shared", "tools", "gen_vcf.py");
 const { values: args } = parseArgs({
   options: {
     duration: { type: "string", default: "30" },
@@ -24,38 +18,13 @@ const { values: args } = parseArgs({
 });
 const N = Number(process.env.BENCH_SERVE_N ?? 100000);
 const INDEX = process.env.BENCH_SERVE_INDEX ?? "ivf_rq";
-const dir = join(here, "data", "serve");
-const vcf = join(dir, `gen${N / 1000}k_seed7.vcf`);
-const db = join(dir, `db-${N / 1000}k-${INDEX}`);
-
-const run = (argv) => execFileSync(process.execPath, [cli, ...argv], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
 
 // 1. The table, built once with the CLI (the same path users take).
-mkdirSync(dir, { recursive: true });
-if (!existsSync(vcf)) execFileSync("sh", ["-c", `python3 "${gen}" --n ${N} --seed 7 > "${vcf}"`]);
-let stats = existsSync(db) ? JSON.parse(run(["stats", "--db", db, "--format", "json"])) : { exists: false };
-if (!stats.exists) {
-  console.error(`building the table: vcf-agent ingest ${vcf} --db ${db}`);
-  const t0 = Date.now();
-  run(["ingest", vcf, "--db", db, "--quiet", "--format", "json"]);
-  if (INDEX !== "none") run(["index", "create", "--type", INDEX, "--db", db]);
-  console.error(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  stats = JSON.parse(run(["stats", "--db", db, "--format", "json"]));
-}
+const { db, stats } = prepareTable({ n: N, index: INDEX });
 
 // 2. The service, in its own process (so its RSS is its own).
 const concurrency = process.env.BENCH_SERVE_CONCURRENCY;
-const serveArgs = [cli, "serve", "--db", db, "--port", "0", "--log-level", "warn", ...(concurrency ? ["--search-concurrency", concurrency] : [])];
-const server = spawn(process.execPath, serveArgs, { stdio: ["ignore", "ignore", "pipe"] });
-const base = await new Promise((resolve, reject) => {
-  let err = "";
-  server.stderr.on("data", (c) => {
-    err += c;
-    const m = /listening on (http:\/\/[^\s]+)/.exec(err);
-    if (m) resolve(m[1]);
-  });
-  server.once("exit", (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-});
+const { base, server } = await startServe(db, { args: ["--log-level", "warn", ...(concurrency ? ["--search-concurrency", concurrency] : [])] });
 const rssMb = () => {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, "utf8"));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -98,8 +67,7 @@ const result = await autocannon({
 });
 const rssAfter = rssMb();
 const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-server.kill("SIGTERM");
-await new Promise((r) => server.once("exit", r));
+await stopServe(server);
 
 const index = stats.indices?.find((x) => x.columns?.includes("vector"));
 console.log(`# vcf-agent serve — POST /v1/search, ${args.connections} connections, ${args.duration} s, loopback`);
