@@ -14,6 +14,8 @@ export interface FieldSpec {
   readonly snake: string;
   /** Environment variable that sets it. */
   readonly env: string;
+  /** A secret: errors say what type was given, never the value. */
+  readonly secret?: boolean;
 }
 
 /** The three config sections, by their camelCase name. */
@@ -49,7 +51,7 @@ export const EMBEDDING_FIELDS: Readonly<Record<keyof EmbeddingOptions, FieldSpec
   provider: field(z.enum(["local", "openai", "ollama"]), `one of "local", "openai", "ollama"`, "string", "provider", "VCF_AGENT_PROVIDER"),
   model: field(z.string().min(1), "a non-empty string", "string", "model", "VCF_AGENT_MODEL"),
   baseUrl: field(z.url({ protocol: /^https?$/ }), "an http(s) URL", "string", "base_url", "VCF_AGENT_BASE_URL"),
-  apiKey: field(z.string().min(1), "a non-empty string", "string", "api_key", "OPENAI_API_KEY"),
+  apiKey: { ...field(z.string().min(1), "a non-empty string", "string", "api_key", "OPENAI_API_KEY"), secret: true },
   dimensions: field(z.int().min(1).max(65_536), "an integer from 1 to 65536", "number", "dimensions", "VCF_AGENT_EMBEDDING_DIMENSIONS"),
   batchSize: field(z.int().min(1).max(100_000), "an integer from 1 to 100000", "number", "batch_size", "VCF_AGENT_EMBEDDING_BATCH_SIZE"),
   concurrency: field(z.int().min(1).max(1024), "an integer from 1 to 1024", "number", "concurrency", "VCF_AGENT_EMBEDDING_CONCURRENCY"),
@@ -79,10 +81,15 @@ export function showValue(value: unknown): string {
   return String(value);
 }
 
+function typeOf(value: unknown): string {
+  return value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+}
+
 /** Validates one value against its field, throwing a ConfigError that names `label`. */
 export function checkField(spec: FieldSpec, value: unknown, label: string, shown: string = showValue(value)): unknown {
   const r = spec.schema.safeParse(value);
-  if (!r.success) throw new ConfigError(label, `expected ${spec.expected}, got ${shown}`);
+  // A key written unquoted in YAML (api_key: 8372…) parses as a number: still the user's secret.
+  if (!r.success) throw new ConfigError(label, `expected ${spec.expected}, got ${spec.secret ? `a ${typeOf(value)} (not shown: it is a secret)` : shown}`);
   return r.data;
 }
 
