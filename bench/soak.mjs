@@ -10,8 +10,10 @@
 // Reported after a --warmup: the least-squares slope of RSS over time (MB/min) with its
 // standard error taken from 30-s block means (1-s samples are correlated by GC cycles, so
 // their own standard error is too small), first- and last-minute means, max, requests/s,
-// p50/p99, errors. Flat means the slope is within two standard errors of zero AND below
-// the threshold printed (see docs/reliability.md for why that threshold).
+// p50/p99, errors. Flat means: no trend (|slope| ≤ 2 SE), and the window rules out growth
+// of --leak-bytes-per-request (default 2 KiB) per request, i.e. |slope| + 2 SE stays below
+// that many bytes × the measured request rate. 2 KiB is below the smallest buffer a request
+// could leak (its 768-d query vector is 3 KiB, a 1536-d embedding 6 KiB, a result page more).
 //
 // Usage: npm run bench:soak [-- --duration 300 --connections 16 --warmup 30 --sample-ms 1000]
 //        [--n 100000] [--index ivf_rq] [--search-concurrency N]
@@ -30,14 +32,14 @@ const { values: args } = parseArgs({
     n: { type: "string", default: "100000" },
     index: { type: "string", default: "ivf_rq" },
     "search-concurrency": { type: "string" },
-    "flat-mb-per-min": { type: "string", default: "1" },
+    "leak-bytes-per-request": { type: "string", default: "2048" },
   },
 });
 const DURATION = Number(args.duration);
 const WARMUP = Number(args.warmup);
 const CONNECTIONS = Number(args.connections);
 const SAMPLE_MS = Number(args["sample-ms"]);
-const FLAT = Number(args["flat-mb-per-min"]);
+const LEAK_BYTES = Number(args["leak-bytes-per-request"]);
 if (!(DURATION > WARMUP + 60)) throw new Error(`--duration (${DURATION} s) must exceed --warmup (${WARMUP} s) by more than a minute`);
 const KEY = "soak-bench-key";
 const AUTH = { authorization: `Bearer ${KEY}` };
@@ -198,7 +200,9 @@ const routes = routesFromMetrics(metricsText);
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : "n/a");
 const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : "n/a");
 const twoSe = 2 * blockFit.se;
-const flat = Math.abs(blockFit.slope) <= twoSe && Math.abs(blockFit.slope) + twoSe <= FLAT;
+// Growth the window must rule out: LEAK_BYTES per request at the measured rate, in MB/min.
+const threshold = (LEAK_BYTES * result.requests.average * 60) / 1048576;
+const flat = Math.abs(blockFit.slope) <= twoSe && Math.abs(blockFit.slope) + twoSe <= threshold;
 const index = stats.indices?.find((x) => x.columns?.includes("vector"));
 console.log(`# vcf-agent serve soak: ${CONNECTIONS} connections for ${DURATION} s (warm-up ${WARMUP} s excluded), loopback, API key on, info logging`);
 console.log(
@@ -212,7 +216,9 @@ console.log(`service CPU ${f1(serverCpu)} s over ${f1(end)} s; log output ${logL
 console.log(`RSS at start ${f1(rssStart.rss / 1024)} MB; after warm-up: first minute mean ${f1(firstMinute)} MB, last minute mean ${f1(lastMinute)} MB, max ${f1(max)} MB (whole run)`);
 console.log(
   `RSS slope after warm-up: ${f2(blockFit.slope)} MB/min ± ${f2(blockFit.se)} (SE of ${blocks.length} 30-s block means; ` +
-    `1-s samples: ${f2(fit.slope)} ± ${f2(fit.se)}); flat (|slope| ≤ 2 SE and |slope| + 2 SE ≤ ${FLAT} MB/min): ${flat ? "yes" : "NO"}`,
+    `1-s samples: ${f2(fit.slope)} ± ${f2(fit.se)}); flat (|slope| ≤ 2 SE and |slope| + 2 SE ≤ ${f2(threshold)} MB/min = ${LEAK_BYTES} B per request ` +
+    `at ${f1(result.requests.average)} req/s): ${flat ? "yes" : "NO"}; the run rules out growth above ${f2(Math.abs(blockFit.slope) + twoSe)} MB/min ` +
+    `(${f1(((Math.abs(blockFit.slope) + twoSe) * 1048576) / 60 / result.requests.average)} B per request)`,
 );
 console.log(
   `breakdown slopes after warm-up (MB/min, /v1/stats every 5 s): heapUsed ${f2(slopeOf("heapUsedMb"))}, external ${f2(slopeOf("externalMb"))}, ` +
