@@ -3,6 +3,9 @@ import { VcfAgentError } from "../errors.js";
 /** Exit statuses by error family: 1 for bad input or usage, 2 for configuration, 3 for providers/stores. */
 const EXIT: Record<string, number> = { VCF_FORMAT: 1, VCF_IO: 1, VCF_REGION: 1, USAGE: 1, CONFIG: 2, PROVIDER: 3, STORE: 3, PCA: 3, CACHE: 3 };
 
+/** System error codes of storage faults, reported like store failures (exit 3). */
+const STORAGE_FAULTS = new Set(["ENOSPC", "EDQUOT", "EFBIG", "EROFS", "EACCES", "EPERM", "EIO"]);
+
 /**
  * Runs a command action: user errors become one line `vcf-agent: <message>` and a
  * non-zero exit, with no stack trace (set VCF_AGENT_DEBUG=1 to see one).
@@ -26,6 +29,13 @@ export function reportError(err: unknown): number {
   }
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e === "object" && e.code === "EPIPE") return 0;
+  if (e && typeof e === "object" && typeof e.code === "string" && STORAGE_FAULTS.has(e.code)) {
+    // Disk full, read-only or forbidden: the user's to fix, not an internal error.
+    const where = e.path !== undefined && !e.message.includes(e.path) ? ` (${e.path})` : "";
+    process.stderr.write(`vcf-agent: ${e.message}${where}\n`);
+    if (process.env.VCF_AGENT_DEBUG) process.stderr.write(`${e.stack ?? ""}\n`);
+    return 3;
+  }
   process.stderr.write(`vcf-agent: internal error: ${e?.message ?? String(err)}\n`);
   if (process.env.VCF_AGENT_DEBUG) process.stderr.write(`${e?.stack ?? ""}\n`);
   return 70;

@@ -93,6 +93,13 @@ export function registerIngest(program: Command): void {
           if (summary.interrupted) process.exitCode = 130;
         } catch (err) {
           exporter?.finish(err);
+          progress?.stop();
+          // Stopped before the first commit (PCA training): nothing to report but that.
+          if (controller.signal.aborted && isAbort(err, controller.signal)) {
+            process.stderr.write("vcf-agent: interrupted before anything was written; rerun the same command to start again\n");
+            process.exitCode = 130;
+            return;
+          }
           throw err;
         } finally {
           await exporter?.close();
@@ -102,4 +109,9 @@ export function registerIngest(program: Command): void {
         }
       }),
     );
+}
+
+/** True when `err` is how `signal`'s abort surfaced (its reason, or an AbortError). */
+function isAbort(err: unknown, signal: AbortSignal): boolean {
+  return err === signal.reason || (err instanceof Error && err.name === "AbortError");
 }

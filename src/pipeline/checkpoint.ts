@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { VcfAgentError } from "../errors.js";
 
 /** What a checkpoint file records. */
 export interface Checkpoint {
@@ -87,14 +88,23 @@ export class CheckpointStore {
     }
   }
 
-  /** Records progress atomically (temporary file + rename). */
+  /**
+   * Records progress atomically (temporary file + rename).
+   * @throws VcfAgentError "STORE" naming the checkpoint file when it cannot be written
+   *   (disk full, read-only): the commit it follows stays, and a rerun merges past it.
+   */
   async save(id: SourceIdentity, progress: CheckpointProgress): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
     const c: Checkpoint = { version: 1, ...id, ...progress, updatedAt: new Date().toISOString() };
     const file = this.file(id);
     const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(c) + "\n");
-    await rename(tmp, file);
+    try {
+      await mkdir(this.dir, { recursive: true });
+      await writeFile(tmp, JSON.stringify(c) + "\n");
+      await rename(tmp, file);
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => undefined); // a torn temporary file must not linger on a full disk
+      throw new VcfAgentError(`cannot write ingest checkpoint ${file}: ${(err as Error).message}`, "STORE", { cause: err });
+    }
   }
 
   /** Forgets the checkpoint of `id` (e.g. before a forced full re-ingest). */

@@ -30,6 +30,7 @@ function detach(s: string): string {
  * Reservoir-samples `size` variant descriptions from `input` (Algorithm R, seeded) and
  * embeds them. Bad records are skipped here: the ingest pass itself reports them at
  * their place. Memory: the `size` descriptions, then one n × d buffer.
+ * @throws the signal's reason when `signal` aborts: a partial sample is never returned.
  */
 export async function sampleTrainingVectors(
   input: string,
@@ -56,6 +57,8 @@ export async function sampleTrainingVectors(
   } finally {
     await reader.close();
   }
+  // A sample cut short covers only the file's start: fitting on it would bias the model for good.
+  options.signal?.throwIfAborted();
   const d = options.provider.dimensions;
   const vectors = new Float32Array(reservoir.length * d);
   const chunk = 512;

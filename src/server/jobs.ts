@@ -157,9 +157,14 @@ export class IngestJobs {
       job.state = summary.interrupted ? "interrupted" : "done";
     } catch (err) {
       tracker?.finish(err);
-      job.state = "failed";
-      job.error = err instanceof Error ? err.message : String(err);
-      job.errorCode = err instanceof VcfAgentError ? err.code : "INTERNAL";
+      if (signal.aborted && (err === signal.reason || (err instanceof Error && err.name === "AbortError"))) {
+        // Stopped during PCA training, before any write: resumable like any interrupted job (the upload is kept).
+        job.state = "interrupted";
+      } else {
+        job.state = "failed";
+        job.error = err instanceof Error ? err.message : String(err);
+        job.errorCode = err instanceof VcfAgentError ? err.code : "INTERNAL";
+      }
     }
     job.finishedAt = new Date().toISOString();
     // The error text can quote VCF content; the log gets the state and the error's class only.
