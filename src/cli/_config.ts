@@ -1,3 +1,4 @@
+import type { Command } from "commander";
 import { resolveSessionConfig, type SessionConfig } from "../config.js";
 import { VcfAgentError } from "../errors.js";
 
@@ -10,6 +11,35 @@ export interface ConfigFlags {
   baseUrl?: string;
   db?: string;
   table?: string;
+}
+
+/** Which of the `ConfigFlags` a command takes besides `--config`, which every one takes. */
+export interface ConfigOptionSet {
+  /** --db and --table */
+  store?: boolean;
+  /** --level */
+  level?: boolean;
+  /** --provider, --model and --base-url; a string replaces the help of --provider. */
+  provider?: boolean | string;
+}
+
+/**
+ * Adds the `ConfigFlags` options to `command`, in one order and with one wording for
+ * every command: --db, --table, --level, --config, --provider, --model, --base-url.
+ */
+export function configOptions(command: Command, set: ConfigOptionSet): Command {
+  if (set.store === true) {
+    command.option("--db <uri>", "database directory or LanceDB URI (default ./vcf-agent-db)").option("--table <name>", "table name (default variants)");
+  }
+  if (set.level === true) command.option("--level <level>", "optimization level: basic, standard or aggressive");
+  command.option("--config <file>", "configuration file (JSON or YAML)");
+  if (set.provider !== undefined && set.provider !== false) {
+    command
+      .option("--provider <name>", typeof set.provider === "string" ? set.provider : "embedding provider: local, openai or ollama")
+      .option("--model <model>", "provider model")
+      .option("--base-url <url>", "provider base URL");
+  }
+  return command;
 }
 
 /** Builds the session config: level defaults < config file < VCF_AGENT_* env < flags. */

@@ -3,7 +3,7 @@ import { VcfAgentError } from "../errors.js";
 import { VariantSearch, type QueryOptions } from "../pipeline/search.js";
 import type { VariantHit } from "../store/index.js";
 import { action, write } from "./_run.js";
-import { intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";
+import { configOptions, intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";
 
 interface SearchFlags extends ConfigFlags {
   k: string;
@@ -44,16 +44,11 @@ export function formatHits(hits: readonly VariantHit[], format: string): string 
 }
 
 function addCommonOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option("--k <n>", "number of results", "10")
     .option("--filter <field=value>", "structured filter, repeatable (gene=BRCA1, clinical_significance=Pathogenic, pos=43044295..43125483, af<0.01)", collect, [])
-    .option("--format <format>", "table or jsonl", "table")
-    .option("--db <uri>", "database directory or LanceDB URI (default ./vcf-agent-db)")
-    .option("--table <name>", "table name (default variants)")
-    .option("--config <file>", "configuration file (JSON or YAML)")
-    .option("--provider <name>", "embedding provider (must be the one that filled the table)")
-    .option("--model <model>", "provider model")
-    .option("--base-url <url>", "provider base URL")
+    .option("--format <format>", "table or jsonl", "table");
+  return configOptions(cmd, { store: true, provider: "embedding provider (must be the one that filled the table)" })
     .option("--nprobes <n>", "IVF partitions to probe (ANN index only)")
     .option("--refine-factor <n>", "re-rank k × n ANN candidates exactly (0: off)")
     .option("--exact", "exact search, ignoring any ANN index");

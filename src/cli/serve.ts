@@ -3,7 +3,7 @@ import { VcfAgentError } from "../errors.js";
 import { buildServer } from "../server/app.js";
 import { LIMITS } from "../server/schemas.js";
 import { action } from "./_run.js";
-import { intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";
+import { configOptions, intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";
 
 interface ServeFlags extends ConfigFlags {
   host: string;
@@ -28,18 +28,12 @@ function byteSize(option: string, text: string): number {
 
 /** `vcf-agent serve`: the HTTP service, until SIGTERM/SIGINT (which stop it gracefully). */
 export function registerServe(program: Command): void {
-  program
+  const command = program
     .command("serve")
     .description("HTTP service: search, embed, ingest jobs, stats, Prometheus metrics and a live dashboard at /")
     .option("--host <host>", "address to bind", "127.0.0.1")
-    .option("--port <port>", "port to listen on", "8080")
-    .option("--db <uri>", "database directory or LanceDB URI (default ./vcf-agent-db)")
-    .option("--table <name>", "table name (default variants)")
-    .option("--level <level>", "optimization level: basic, standard or aggressive")
-    .option("--config <file>", "configuration file (JSON or YAML)")
-    .option("--provider <name>", "embedding provider: local, openai or ollama")
-    .option("--model <model>", "provider model")
-    .option("--base-url <url>", "provider base URL")
+    .option("--port <port>", "port to listen on", "8080");
+  configOptions(command, { store: true, level: true, provider: true })
     .option("--max-ingest-bytes <size>", "largest VCF body POST /v1/ingest accepts (e.g. 512M, 2G)", "2G")
     .option("--ingest-dir <dir>", "allow JSON {\"path\"} ingest of server-local files below this directory (repeatable)", collect)
     .option("--search-concurrency <n>", "searches run at once; more wait in arrival order (default 2 × CPU cores)")

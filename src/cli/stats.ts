@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { VcfAgentError } from "../errors.js";
 import { VariantStore } from "../store/index.js";
 import { action, write } from "./_run.js";
-import { intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";
+import { configOptions, intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";
 
 interface StatsFlags extends ConfigFlags {
   format: string;
@@ -17,12 +17,10 @@ interface IndexFlags extends ConfigFlags {
 
 /** `vcf-agent stats` and `vcf-agent index create`. */
 export function registerStats(program: Command): void {
-  program
+  const stats = program
     .command("stats")
-    .description("rows, width, bytes on disk, indexes and PCA model of a table")
-    .option("--db <uri>", "database directory or LanceDB URI (default ./vcf-agent-db)")
-    .option("--table <name>", "table name (default variants)")
-    .option("--config <file>", "configuration file (JSON or YAML)")
+    .description("rows, width, bytes on disk, indexes and PCA model of a table");
+  configOptions(stats, { store: true })
     .option("--format <format>", "text or json", "text")
     .action(
       action(async (flags: StatsFlags) => {
@@ -59,16 +57,14 @@ export function registerStats(program: Command): void {
     );
 
   const index = program.command("index").description("manage the table's indexes");
-  index
+  const create = index
     .command("create")
     .description("build the ANN vector index (and the scalar indexes with --scalar)")
     .option("--type <type>", "ivf_rq, ivf_pq or hnsw_sq (ivf_rq: same recall as ivf_pq, ~5× faster to build)", "ivf_rq")
     .option("--partitions <n>", "IVF partitions (default about √rows)")
     .option("--sub-vectors <n>", "PQ sub-vectors (default dims/8)")
-    .option("--scalar", "also build the scalar indexes (variant_id, pos, gene, chrom, clinical_significance, consequence)")
-    .option("--db <uri>", "database directory or LanceDB URI (default ./vcf-agent-db)")
-    .option("--table <name>", "table name (default variants)")
-    .option("--config <file>", "configuration file (JSON or YAML)")
+    .option("--scalar", "also build the scalar indexes (variant_id, pos, gene, chrom, clinical_significance, consequence)");
+  configOptions(create, { store: true })
     .action(
       action(async (flags: IndexFlags) => {
         const config = await sessionFromFlags(flags);
