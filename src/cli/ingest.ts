@@ -4,7 +4,7 @@ import { ingestVcf, type IngestSummary } from "../pipeline/ingest.js";
 import { startIngestMetrics } from "./_ingest-metrics.js";
 import { Progress } from "./_progress.js";
 import { action, write } from "./_run.js";
-import { sessionFromFlags, type ConfigFlags } from "./_config.js";
+import { configOptions, sessionFromFlags, type ConfigFlags } from "./_config.js";
 
 interface IngestFlags extends ConfigFlags {
   region?: string;
@@ -36,18 +36,12 @@ export function formatSummary(s: IngestSummary): string {
 
 /** `vcf-agent ingest <file|->`: VCF → descriptions → embeddings → PCA → LanceDB, resumable. */
 export function registerIngest(program: Command): void {
-  program
+  const command = program
     .command("ingest")
     .description("describe, embed and store every variant of a VCF (idempotent and resumable)")
     .argument("<file>", "VCF file (plain, gzip or bgzip), or - for standard input")
-    .option("--region <region>", "only this region, e.g. chr17:43044295-43125483 (needs a .tbi or .csi index)")
-    .option("--db <uri>", "database directory or LanceDB URI (default ./vcf-agent-db)")
-    .option("--table <name>", "table name (default variants)")
-    .option("--level <level>", "optimization level: basic, standard or aggressive")
-    .option("--config <file>", "configuration file (JSON or YAML)")
-    .option("--provider <name>", "embedding provider: local, openai or ollama")
-    .option("--model <model>", "provider model")
-    .option("--base-url <url>", "provider base URL")
+    .option("--region <region>", "only this region, e.g. chr17:43044295-43125483 (needs a .tbi or .csi index)");
+  configOptions(command, { store: true, level: true, provider: true })
     .option("--on-invalid <mode>", "error: stop at the first bad record; skip: count bad records and go on", "error")
     .option("--index", "build the ANN index after ingest even when the level does not")
     .option("--format <format>", "summary as text or json", "text")
