@@ -4,6 +4,7 @@
  * is wrong with probability ~2e-7 per id. The writer appends a batch only when every id
  * is a "no", so a false "maybe" costs one merge-insert, never a duplicate row.
  */
+import { fmix32 } from "../embedding/_local-hash.js";
 
 /** Bits per expected id: with k = 22 probes, a false "maybe" ≈ 0.6185^32 ≈ 2e-7 per lookup. */
 const BITS_PER_ID = 32;
@@ -86,17 +87,8 @@ export class IdFilter {
       a = Math.imul(a ^ c, 0x01000193);
       b = Math.imul((b << 5) | (b >>> 27), 0x5bd1e995) ^ c;
     }
-    this.#h1 = fmix(a);
+    this.#h1 = fmix32(a);
     // Odd step, so the probes of one id never collapse onto one bit.
-    this.#h2 = fmix(b ^ s.length) | 1;
+    this.#h2 = fmix32(b ^ s.length) | 1;
   }
-}
-
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
