@@ -22,7 +22,7 @@ import {
   CONSEQUENCES, pairActions, SIGNIFICANCE_PHRASES, STOP, WORD_ACTIONS,
   type ConsequenceInfo, type SignificanceInfo, type VocabAction,
 } from "./_local-vocab.js";
-import type { ComposableProvider } from "./provider.js";
+import type { FactoredProvider } from "./provider.js";
 
 /** Algorithm version; part of {@link LocalEmbeddingProvider.id}. Change it with any change to the vectors. */
 export const LOCAL_EMBEDDING_VERSION = "vcf-hash-v1";
@@ -71,7 +71,7 @@ const PAIRS = pairActions(combine);
  * const [v] = await p.embedDocuments(["Variant at chromosome 17 position 43045712 reference allele G to alternate allele A in gene BRCA1 with consequence missense_variant clinical significance Pathogenic"]);
  * const q = await p.embedQuery("pathogenic missense variants in BRCA1");
  */
-export class LocalEmbeddingProvider implements ComposableProvider {
+export class LocalEmbeddingProvider implements FactoredProvider {
   readonly id: string;
   readonly dimensions: number;
   readonly #T: Block;
@@ -92,6 +92,8 @@ export class LocalEmbeddingProvider implements ComposableProvider {
   readonly #touched: Int32Array;
   #touchedCount = 0;
   readonly #mark: Uint8Array;
+  /** Scratch for {@link writeTail}: only its tail is ever written (and zeroed first). */
+  readonly #tail: Float32Array;
   /** Vector the allele callback writes into (set just before the call; avoids a closure per text). */
   #target: Float32Array = EMPTY;
   readonly #emitAllele = (h: number): void => {
@@ -107,6 +109,7 @@ export class LocalEmbeddingProvider implements ComposableProvider {
     this.id = `local:${LOCAL_EMBEDDING_VERSION}:${d}`;
     this.#touched = new Int32Array(d);
     this.#mark = new Uint8Array(d);
+    this.#tail = new Float32Array(d);
     const rest = d - FIXED.L - FIXED.K - FIXED.A;
     // The gene block is the largest structured one: thousands of symbols share it, and
     // its hash-collision noise (≈ 1/√size in cosine) must stay well below the 3-gram signal.
@@ -173,6 +176,30 @@ export class LocalEmbeddingProvider implements ComposableProvider {
     const out = new Float32Array(semantic);
     this.#finish(out, text);
     return out;
+  }
+
+  /** First index of the per-text blocks (L, K, A); semantic components are zero from here on. */
+  get tailStart(): number {
+    return this.#L.start;
+  }
+
+  /**
+   * Writes the L, K and A blocks of `text` into `out` from `offset` (`dimensions − tailStart`
+   * values) and returns their squared norm: `compose(s, text)` is `(s ⊕ tail) / √(‖s‖² + that)`.
+   */
+  writeTail(text: string, out: Float32Array, offset: number): number {
+    const start = this.#L.start;
+    const size = this.dimensions - start;
+    if (offset < 0 || offset + size > out.length) throw new RangeError(`${this.id}: writeTail needs ${size} values from offset ${offset}, out has ${out.length}`);
+    const scratch = this.#tail;
+    this.#writeTailBlocks(scratch, text, false);
+    let sum = 0;
+    for (let i = start; i < scratch.length; i++) {
+      const v = scratch[i]!;
+      out[offset + i - start] = v;
+      sum += v * v;
+    }
+    return sum;
   }
 
   /** One unit vector per text; equal bit for bit to `compose(embedSemantic([semanticKey(t)])[0], t)`. */
@@ -398,6 +425,20 @@ export class LocalEmbeddingProvider implements ComposableProvider {
    * `parsed`: #spans already holds `text`'s locus (set by semanticKey just before).
    */
   #finish(out: Float32Array, text: string, parsed = false): void {
+    this.#writeTailBlocks(out, text, parsed);
+    let sum = 0;
+    for (let i = 0; i < out.length; i++) sum += out[i]! * out[i]!;
+    if (sum === 0) {
+      // Nothing recognisable (empty text): a fixed unit vector rather than NaNs downstream.
+      out[this.#T.start] = 1;
+      return;
+    }
+    const inv = 1 / Math.sqrt(sum);
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! * inv;
+  }
+
+  /** Writes the L, K and A blocks of `text` into `out` (not normalized overall). */
+  #writeTailBlocks(out: Float32Array, text: string, parsed: boolean): void {
     const L = this.#L;
     const K = this.#K;
     const A = this.#A;
@@ -430,15 +471,6 @@ export class LocalEmbeddingProvider implements ComposableProvider {
       this.#normalizeBlock(out, A);
     }
     this.#clearTouched();
-    let sum = 0;
-    for (let i = 0; i < out.length; i++) sum += out[i]! * out[i]!;
-    if (sum === 0) {
-      // Nothing recognisable (empty text): a fixed unit vector rather than NaNs downstream.
-      out[this.#T.start] = 1;
-      return;
-    }
-    const inv = 1 / Math.sqrt(sum);
-    for (let i = 0; i < out.length; i++) out[i] = out[i]! * inv;
   }
 }
 

@@ -29,6 +29,30 @@ export interface ComposableProvider extends EmbeddingProvider {
   compose(semantic: Float32Array, text: string): Float32Array;
 }
 
+/**
+ * A composable provider whose per-text part fills one contiguous tail of the vector,
+ * `[tailStart, dimensions)`, where semantic components are zero. Then
+ * `compose(s, t) = (s ⊕ tail(t)) / ‖s ⊕ tail(t)‖`, and anything linear applied to the
+ * final vector (a PCA projection) splits into a cached part for `s` and a small part
+ * for the tail (see src/reduce/factored.ts).
+ */
+export interface FactoredProvider extends ComposableProvider {
+  /** First index of the per-text part. */
+  readonly tailStart: number;
+  /**
+   * Writes the per-text part of `text` (its values at `tailStart … dimensions − 1`, before
+   * the overall normalization) into `out` from `offset`, and returns its squared norm.
+   * `compose(s, text)` equals `(s ⊕ that tail) / √(‖s‖² + returned)`.
+   */
+  writeTail(text: string, out: Float32Array, offset: number): number;
+}
+
+/** True when `p` implements {@link FactoredProvider}. */
+export function isFactored(p: EmbeddingProvider): p is FactoredProvider {
+  const f = p as Partial<FactoredProvider>;
+  return isComposable(p) && typeof f.tailStart === "number" && typeof f.writeTail === "function";
+}
+
 /** True when `p` implements {@link ComposableProvider}. */
 export function isComposable(p: EmbeddingProvider): p is ComposableProvider {
   const c = p as Partial<ComposableProvider>;

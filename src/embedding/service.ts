@@ -2,7 +2,9 @@ import { performance } from "node:perf_hooks";
 import { SessionConfig } from "../config.js";
 import { MemoryMonitor, type CleanupResult, type MemoryMonitorStats } from "../memory/monitor.js";
 import { createCache, type EmbeddingCache } from "./cache.js";
-import { isComposable, type EmbeddingProvider } from "./provider.js";
+import { isComposable, isFactored, type EmbeddingProvider, type FactoredProvider } from "./provider.js";
+import { factoredProjector } from "../reduce/factored.js";
+import type { PcaModel } from "../reduce/pca.js";
 import { IdentityStage, type DimensionReductionStats, type OutputStage, type StageBatch } from "./stage.js";
 import { PcaStage } from "./pca-stage.js";
 import { createProvider, emitsNativeDimensions } from "./providers.js";
@@ -112,6 +114,13 @@ export class VariantEmbeddingService {
     reused: 0,
   };
   private emittedWidth: number | null = null;
+  /** The provider when its vectors split into head and tail (see embedProjectedInto). */
+  private readonly factored: FactoredProvider | null;
+  /** Scratch of embedProjectedInto: tails of one batch and their squared norms. */
+  private tails = new Float32Array(0);
+  private tailNorms = new Float64Array(0);
+  /** The model whose projected heads the cache holds (embedProjectedInto). */
+  private cachedModel: PcaModel | null = null;
   private lastCheck = 0;
   // Process-wide, because pipelines build their own services: an exporter cannot be handed each one.
   private static readonly batchListeners = new Set<(event: EmbedBatchEvent) => void>();
@@ -131,6 +140,7 @@ export class VariantEmbeddingService {
     const mem = config.memoryOptimization;
     this.provider = deps.provider ?? createProvider(config.embedding, mem);
     this.composable = isComposable(this.provider);
+    this.factored = isFactored(this.provider) ? this.provider : null;
     this.cache = createCache({
       strategy: mem.cachingStrategy,
       maxBytes: Math.floor(mem.cacheMaxSizeMb * MB),
@@ -272,19 +282,90 @@ export class VariantEmbeddingService {
         for (const i of positions) out[i] = this.composable ? this.composeAt(v, texts[i] as string) : v;
       }
     }
-    this.gen.texts += texts.length;
-    this.gen.batches++;
-    this.gen.totalSeconds += (performance.now() - t0) / 1000;
-    this.emitBatch(texts.length, missing.size, t0);
-    // Reading memory costs microseconds; at thousands of batches a second, look every 200 ms.
-    if (this.config.memoryOptimization.memoryManagementEnabled) {
-      const now = Date.now();
-      if (now - this.lastCheck >= 200) {
-        this.lastCheck = now;
-        await this.monitor.check();
+    await this.endBatch(texts.length, missing.size, t0);
+    return out;
+  }
+
+  /**
+   * True when {@link VariantEmbeddingService.embedProjectedInto} applies: the provider's
+   * vectors split into a cacheable head and a per-text tail (the local embedder) and the
+   * output stage is a trained PCA.
+   */
+  get projectsDirectly(): boolean {
+    return this.factored !== null && this.stage instanceof PcaStage && this.stage.reducer.state === "trained";
+  }
+
+  /**
+   * Embeds `texts` and projects them to the PCA width in one pass, writing row i into
+   * `out` from element `(at + i) · k`. The cache then holds each semantic part already
+   * projected (k + 1 floats instead of the provider's width) and no full-width vector is
+   * built (src/reduce/factored.ts). Equal to {@link VariantEmbeddingService.pushBatch} up to
+   * float rounding; counted in the same statistics.
+   * @throws Error when {@link VariantEmbeddingService.projectsDirectly} is false.
+   */
+  async embedProjectedInto(texts: readonly string[], out: Float32Array, at = 0): Promise<void> {
+    const provider = this.factored;
+    const stage = this.stage;
+    if (provider === null || !(stage instanceof PcaStage) || stage.model === undefined) {
+      throw new Error("embedProjectedInto needs a factored provider and a trained PCA stage (check projectsDirectly)");
+    }
+    const t0 = performance.now();
+    const model = stage.model;
+    const k = model.outputDimensions;
+    const n = texts.length;
+    const projector = factoredProjector(model, provider.tailStart);
+    if (this.cachedModel !== model) {
+      // Projected heads hold for one model only; raw entries (prefixed by the provider id) stay.
+      if (this.cachedModel !== null) this.cache.clear();
+      this.cachedModel = model;
+    }
+    const heads = new Array<Float32Array>(n);
+    const missing = new Map<string, number[]>();
+    for (let i = 0; i < n; i++) {
+      // The bare semantic key (no prefix: building one per text costs a string copy) never
+      // equals a raw entry's key, which starts with the provider id and a NUL.
+      const key = provider.semanticKey(texts[i] as string);
+      const pending = missing.get(key);
+      if (pending) {
+        pending.push(i);
+        this.gen.reused++;
+        continue;
+      }
+      const hit = this.cache.get(key);
+      if (hit) {
+        heads[i] = hit;
+        this.gen.reused++;
+      } else missing.set(key, [i]);
+    }
+    if (missing.size > 0) {
+      const p0 = performance.now();
+      let semantic: Float32Array[];
+      try {
+        semantic = provider.embedSemantic([...missing.keys()]);
+      } catch (error) {
+        this.emitBatch(n, missing.size, t0, error);
+        throw error;
+      }
+      this.gen.providerSeconds += (performance.now() - p0) / 1000;
+      this.gen.providerCalls++;
+      this.gen.providerTexts += missing.size;
+      const projected = projector.projectHeads(semantic);
+      let j = 0;
+      for (const [key, positions] of missing) {
+        const head = projected[j++] as Float32Array;
+        this.cache.set(key, head);
+        for (const i of positions) heads[i] = head;
       }
     }
-    return out;
+    const tailSize = projector.tailSize;
+    if (this.tails.length < n * tailSize) this.tails = new Float32Array(n * tailSize);
+    if (this.tailNorms.length < n) this.tailNorms = new Float64Array(n);
+    for (let i = 0; i < n; i++) this.tailNorms[i] = provider.writeTail(texts[i] as string, this.tails, i * tailSize);
+    const p0 = performance.now();
+    projector.project(heads, this.tails, this.tailNorms, n, out, at * k);
+    stage.reducer.noteProjected(n, (performance.now() - p0) / 1000);
+    if (this.emittedWidth === null) this.emittedWidth = k;
+    await this.endBatch(n, missing.size, t0);
   }
 
   /** The seed's statistics, every figure measured from the live service. */
@@ -393,6 +474,22 @@ export class VariantEmbeddingService {
 
   private composeAt(semantic: Float32Array, text: string): Float32Array {
     return (this.provider as unknown as { compose(s: Float32Array, t: string): Float32Array }).compose(semantic, text);
+  }
+
+  /** Counters, listeners and the periodic memory check after one embedding batch. */
+  private async endBatch(texts: number, providerTexts: number, t0: number): Promise<void> {
+    this.gen.texts += texts;
+    this.gen.batches++;
+    this.gen.totalSeconds += (performance.now() - t0) / 1000;
+    this.emitBatch(texts, providerTexts, t0);
+    // Reading memory costs microseconds; at thousands of batches a second, look every 200 ms.
+    if (this.config.memoryOptimization.memoryManagementEnabled) {
+      const now = Date.now();
+      if (now - this.lastCheck >= 200) {
+        this.lastCheck = now;
+        await this.monitor.check();
+      }
+    }
   }
 
   private emitBatch(texts: number, providerTexts: number, t0: number, error?: unknown): void {

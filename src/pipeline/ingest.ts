@@ -160,6 +160,25 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
     heldVectors = [];
     await release(batch);
   };
+  // With the local embedder and a trained PCA model, descriptions go straight to reduced
+  // vectors (VariantEmbeddingService.embedProjectedInto): rows wait here, PROJECT_ROWS at a time.
+  let heldDirect: VariantSummary[] = [];
+  let flat = new Float32Array(0);
+  const direct = async (): Promise<void> => {
+    const n = heldDirect.length;
+    if (n === 0) return;
+    const rows = heldDirect;
+    heldDirect = [];
+    await persistPendingModel(ts);
+    const k = ts.stage.outputDimensions as number;
+    // Reused across calls: writer.add copies every row before it resolves.
+    if (flat.length < n * k) flat = new Float32Array(Math.max(n, PROJECT_ROWS) * k);
+    const out = flat;
+    await service.embedProjectedInto(rows.map((r) => r.description), out);
+    const views = new Array<Float32Array>(n);
+    for (let i = 0; i < n; i++) views[i] = out.subarray(i * k, (i + 1) * k);
+    await writer.add(rows, views);
+  };
   let interrupted = false;
   let index: IngestSummary["index"] = null;
   try {
@@ -176,13 +195,20 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
       }
       if (variants.length > 0) {
         const rows = variants.map((v) => summarizeVariant(v, layout));
-        // One cache lookup and at most one provider call per streaming batch; projection in larger blocks.
-        const vectors = await service.embedRaw(rows.map((r) => r.description));
-        for (let i = 0; i < rows.length; i++) {
-          heldRows.push(rows[i]!);
-          heldVectors.push(vectors[i]!);
+        if (service.projectsDirectly) {
+          // Rows still held for the output stage go first: the table stays in file order.
+          await project();
+          for (const r of rows) heldDirect.push(r);
+          if (heldDirect.length >= PROJECT_ROWS) await direct();
+        } else {
+          // One cache lookup and at most one provider call per streaming batch; projection in larger blocks.
+          const vectors = await service.embedRaw(rows.map((r) => r.description));
+          for (let i = 0; i < rows.length; i++) {
+            heldRows.push(rows[i]!);
+            heldVectors.push(vectors[i]!);
+          }
+          if (heldRows.length >= PROJECT_ROWS) await project();
         }
-        if (heldRows.length >= PROJECT_ROWS) await project();
       }
       progress(ts.stage.outputDimensions === undefined ? "training" : "reading");
       if (options.signal?.aborted) {
@@ -192,6 +218,7 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
     }
     // Embedded rows are written even after an interrupt: the checkpoint then covers them.
     await project();
+    await direct();
     if (!interrupted) await release(service.flush());
     progress("writing");
     await writer.close();

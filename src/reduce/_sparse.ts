@@ -14,7 +14,9 @@ import { createMemory, instantiateGemm, pagesFor, panelWidth, type GemmFn } from
 import type { PcaModel } from "./pca.js";
 
 /** Output columns per register block: 8 f32x4 accumulators. */
-const CHUNK = 32;
+/** Output columns per pass of the sparse kernel (its accumulators: 8 × f32x4). */
+export const SPARSE_CHUNK = 32;
+const CHUNK = SPARSE_CHUNK;
 
 /** Rows with at most this fraction of nonzero inputs go through the sparse kernel. */
 export const SPARSE_MAX_DENSITY = 0.25;
@@ -30,7 +32,7 @@ const F32X4_MUL = 0xe6;
  * rows of a block instead of streaming the whole matrix per row. Offsets are CT row byte
  * offsets and `ends` holds each row's end address in `pairs`, so no multiply is needed for addressing.
  */
-function sparseModuleBytes(pages: number, outRowBytes: number): Uint8Array<ArrayBuffer> {
+export function sparseModuleBytes(pages: number, outRowBytes: number): Uint8Array<ArrayBuffer> {
   const CT = 0, BIAS = 1, OUT = 2, PAIRS = 3, ENDS = 4, ROWS = 5, CHUNKS = 6;
   const P = 7, END = 8, ROW = 9, E = 10, O = 11, R = 12;
   const firstV = 13;
@@ -78,7 +80,7 @@ function sparseModuleBytes(pages: number, outRowBytes: number): Uint8Array<Array
   );
 }
 
-type SparseFn = (ct: number, bias: number, out: number, pairs: number, ends: number, rows: number, chunks: number) => void;
+export type SparseFn = (ct: number, bias: number, out: number, pairs: number, ends: number, rows: number, chunks: number) => void;
 
 /** Rows per kernel call. */
 const BLOCK = 64;

@@ -184,6 +184,18 @@ export class PcaReducer<T = void> {
     return projectBatch(this.#model, v, 1);
   }
 
+  /**
+   * Records `n` vectors projected outside {@link push} with this reducer's model (the
+   * factored path of src/reduce/factored.ts), so the statistics cover every vector.
+   */
+  noteProjected(n: number, seconds: number): void {
+    if (this.#state !== "trained") throw new VcfAgentError("PCA reducer: vectors projected before the model was trained", "PCA");
+    this.#bytesIn += n * this.#opts.inputDimensions * 4;
+    this.#bytesOut += n * this.#opts.targetDimensions * 4;
+    this.#projected += n;
+    this.#projectSeconds += seconds;
+  }
+
   /** Measured figures; see {@link PcaReducerStats}. */
   stats(): PcaReducerStats {
     const o = this.#opts;
