@@ -54,6 +54,17 @@ function addCommonOptions(cmd: Command): Command {
     .option("--exact", "exact search, ignoring any ANN index");
 }
 
+/** Opens the configured table's search, runs `query` on it and prints the hits in `--format`. */
+async function printHits(flags: SearchFlags, query: (search: VariantSearch, opts: QueryOptions) => Promise<readonly VariantHit[]>): Promise<void> {
+  const opts = queryOptions(flags);
+  const search = await VariantSearch.open(await sessionFromFlags(flags));
+  try {
+    await write(formatHits(await query(search, opts), flags.format));
+  } finally {
+    search.close();
+  }
+}
+
 /** `vcf-agent search "<text>"` and `vcf-agent similar <variant_id>`. */
 export function registerSearch(program: Command): void {
   addCommonOptions(
@@ -61,31 +72,11 @@ export function registerSearch(program: Command): void {
       .command("search")
       .description("find the stored variants nearest to a text, e.g. \"pathogenic missense in BRCA1\"")
       .argument("<text>", "query text"),
-  ).action(
-    action(async (text: string, flags: SearchFlags) => {
-      const opts = queryOptions(flags);
-      const search = await VariantSearch.open(await sessionFromFlags(flags));
-      try {
-        await write(formatHits(await search.text(text, opts), flags.format));
-      } finally {
-        search.close();
-      }
-    }),
-  );
+  ).action(action((text: string, flags: SearchFlags) => printHits(flags, (search, opts) => search.text(text, opts))));
   addCommonOptions(
     program
       .command("similar")
       .description("find the stored variants nearest to a stored one")
       .argument("<variant_id>", "chrom-pos-ref-alt, e.g. 17-43045712-G-A"),
-  ).action(
-    action(async (id: string, flags: SearchFlags) => {
-      const opts = queryOptions(flags);
-      const search = await VariantSearch.open(await sessionFromFlags(flags));
-      try {
-        await write(formatHits(await search.similar(id, opts), flags.format));
-      } finally {
-        search.close();
-      }
-    }),
-  );
+  ).action(action((id: string, flags: SearchFlags) => printHits(flags, (search, opts) => search.similar(id, opts))));
 }
