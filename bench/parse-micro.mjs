@@ -8,16 +8,15 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { gunzipSync } from "node:zlib";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? dflt : args[i + 1];
-};
-const dist = path.resolve(root, opt("dist", "dist"));
-const file = path.resolve(root, opt("file", "bench/data/gen200k_s3.vcf.gz"));
+const { values } = parseArgs({
+  options: { dist: { type: "string", default: "dist" }, file: { type: "string", default: "bench/data/gen200k_s3.vcf.gz" } },
+});
+const dist = path.resolve(root, values.dist);
+const file = path.resolve(root, values.file);
 const { RecordParser } = await import(path.join(dist, "vcf/record.js"));
 const { OrderTracker } = await import(path.join(dist, "vcf/order.js"));
 const { InfoTyper } = await import(path.join(dist, "vcf/info.js"));

@@ -11,18 +11,17 @@ import { isAscii } from "node:buffer";
 import { loadavg, cpus } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { createGunzip } from "node:zlib";
 import VCF from "@gmod/vcf";
 import { openVcf } from "../dist/vcf/index.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? dflt : args[i + 1];
-};
-const runs = Number(opt("runs", "3"));
-const file = path.resolve(root, opt("file", "bench/data/gen200k_s3.vcf.gz"));
+const { values } = parseArgs({
+  options: { runs: { type: "string", default: "3" }, file: { type: "string", default: "bench/data/gen200k_s3.vcf.gz" } },
+});
+const runs = Number(values.runs);
+const file = path.resolve(root, values.file);
 
 if (!existsSync(file)) {
   // The default file: 200,000 generated records (deterministic), gzip-compressed.
