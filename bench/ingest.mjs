@@ -7,17 +7,12 @@
 // RSS), RSS growth from 100k to 1M, and the targets beside the seed system's baseline.
 //
 // Usage: npm run bench:ingest [-- --n 100000] [--level standard] [--keep] [--env MALLOC_ARENA_MAX=2]
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const cli = path.join(root, "dist", "cli", "main.js");
-const generator = path.resolve(root, "../shared/tools/gen_vcf.py");
-const dataDir = path.join(root, "bench", "data");
+import { GNU_TIME as TIME, cli, cpuOf, generatedVcf, mb, memOf, nodePid, parseGnuTime, requireBuild } from "./_proc.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -36,51 +31,6 @@ const EXTRA_ENV = Object.fromEntries((values.env ?? []).map((kv) => [kv.slice(0,
 /** The seed system's measured ingest rate (its stated baseline), for comparison. */
 const SEED_VARIANTS_PER_SECOND = 27.6;
 const TARGET = { variantsPerSecond: 25_000, peakRssMb: 300, growthPercent: 10 };
-const TIME = "/usr/bin/time";
-
-/** bench/data/gen<N>_seed<S>.vcf.gz, generated once (deterministic: same arguments, same bytes). */
-function dataFile(n) {
-  const file = path.join(dataDir, `gen${n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}m` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : n}_seed${SEED}.vcf.gz`);
-  if (existsSync(file)) return file;
-  mkdirSync(dataDir, { recursive: true });
-  process.stderr.write(`generating ${file} …\n`);
-  const tmp = `${file}.${process.pid}.tmp`;
-  execFileSync("sh", ["-c", `python3 "${generator}" --n ${n} --seed ${SEED} | gzip -c > "${tmp}"`], { stdio: ["ignore", "ignore", "inherit"] });
-  renameSync(tmp, file);
-  return file;
-}
-
-/** VmRSS, VmHWM (kB) of a pid, or null once it is gone. */
-function memOf(pid) {
-  try {
-    const s = readFileSync(`/proc/${pid}/status`, "utf8");
-    const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(s)?.[1] ?? 0);
-    return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
-  } catch {
-    return null;
-  }
-}
-
-/** utime + stime of a pid in seconds, or null once it is gone. */
-function cpuOf(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks; 100 Hz on Linux
-  } catch {
-    return null;
-  }
-}
-
-/** The node process: the child itself, or GNU time's child when run under it. */
-function nodePid(pid, underTime) {
-  if (!underTime) return pid;
-  try {
-    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
-    return kids.length > 0 ? Number(kids[0]) : null;
-  } catch {
-    return null;
-  }
-}
 
 /** Runs one ingest; resolves with the summary and the outside measurements. */
 function runIngest(file, db) {
@@ -113,9 +63,7 @@ function runIngest(file, db) {
       if (code !== 0) return reject(new Error(`ingest exited with ${code}`));
       let time = null;
       if (underTime && existsSync(timeOut)) {
-        const t = readFileSync(timeOut, "utf8");
-        const num = (label) => Number(new RegExp(`${label}:\\s+([\\d.]+)`).exec(t)?.[1] ?? NaN);
-        time = { maxRssKb: num("Maximum resident set size \\(kbytes\\)"), user: num("User time \\(seconds\\)"), sys: num("System time \\(seconds\\)") };
+        time = parseGnuTime(readFileSync(timeOut, "utf8"));
         rmSync(timeOut, { force: true });
       }
       resolve({ summary: JSON.parse(stdout), wall, samples, time });
@@ -123,18 +71,17 @@ function runIngest(file, db) {
   });
 }
 
-const mb = (kb) => Math.round(kb / 1024);
 const line = (name, fields) =>
   console.log(`${name.padEnd(14)} ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === "number" && !Number.isInteger(v) ? v.toFixed(v < 10 ? 2 : 1) : v}`).join(" ")}`);
 
-if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
+requireBuild();
 console.log(
   `# node ${process.version}, ${cpus()[0]?.model ?? "cpu"} × ${cpus().length}, load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}; ` +
     `level=${values.level}${Object.keys(EXTRA_ENV).length ? ` env=${JSON.stringify(EXTRA_ENV)}` : ""}; GNU time ${existsSync(TIME) ? "yes" : "no (apt-get install -y time)"}`,
 );
 const results = [];
 for (const n of SIZES) {
-  const file = dataFile(n);
+  const file = generatedVcf(n, SEED);
   const db = path.join(tmpdir(), `vcf-agent-bench-ingest-${n}`);
   rmSync(db, { recursive: true, force: true });
   const load = loadavg()[0];
