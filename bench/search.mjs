@@ -11,10 +11,9 @@
 // Without --db the table is built first by the CLI from bench/data/gen<N>_seed7.vcf.gz (kept
 // in <tmpdir>/vcf-agent-bench-search-<N> for later runs).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import * as lancedb from "@lancedb/lancedb";
 import { resolveSessionConfig } from "../dist/config.js";
@@ -23,8 +22,8 @@ import { VariantStore } from "../dist/store/index.js";
 import { compileFilters } from "../dist/store/filters.js";
 import { exactKnn } from "../dist/reduce/knn.js";
 import { mulberry32 } from "../dist/util/random.js";
+import { cli, generatedVcf } from "./_proc.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
   options: {
     db: { type: "string" },
@@ -62,15 +61,9 @@ const pct = (xs, p) => {
 const db = values.db ?? path.join(tmpdir(), `vcf-agent-bench-search-${N}`);
 console.log(`# node ${process.version}, ${cpus()[0]?.model ?? "cpu"} × ${cpus().length}, load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}; db=${db}`);
 if (!existsSync(path.join(db, "variants.lance"))) {
-  const data = path.join(root, "bench", "data", `gen${N % 1e6 === 0 ? `${N / 1e6}m` : `${N / 1e3}k`}_seed7.vcf.gz`);
-  if (!existsSync(data)) {
-    mkdirSync(path.dirname(data), { recursive: true });
-    const tmp = `${data}.${process.pid}.tmp`;
-    execFileSync("sh", ["-c", `python3 "${path.resolve(root, "../shared/tools/gen_vcf.py")}" --n ${N} --seed 7 | gzip -c > "${tmp}"`]);
-    renameSync(tmp, data);
-  }
+  const data = generatedVcf(N, 7);
   const t0 = performance.now();
-  execFileSync(process.execPath, [path.join(root, "dist", "cli", "main.js"), "ingest", data, "--db", db, "--quiet"], { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync(process.execPath, [cli, "ingest", data, "--db", db, "--quiet"], { stdio: ["ignore", "ignore", "inherit"] });
   line("search.setup", { ingested: data, seconds: (performance.now() - t0) / 1000 });
 }
 const config = await resolveSessionConfig({ env: {}, overrides: { store: { uri: db } } });
