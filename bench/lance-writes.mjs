@@ -1,64 +1,162 @@
-// LanceDB write memory: RSS and CPU of plain appends or merge-inserts of 768-d rows, in
-// batches, with a chosen metadata cache. Isolates the store from the rest of the ingest.
-// Usage: npm run build && node bench/lance-writes.mjs [--mode append|merge] [--batches 1000]
-//        [--rows 1024] [--metadata-mb 32|default] [--every 200]
+// LanceDB write cost: CPU, memory and page faults of writing 768-d variant rows in batches,
+// isolated from the rest of the ingest (no parsing, embedding or projection).
+//
+// --via lancedb  LanceDB's own Table.add / mergeInsert on the Arrow table from prepareBatch
+// --via store    VariantStore.addBatch (append when --mode append, else merge-insert)
+// --via writer   the ingest's TableWriter: rows pushed one at a time, one write in flight
+//                overlapping the next batch, Bloom-filtered append/merge choice (the ingest path)
+//
+// Usage: npm run build && node bench/lance-writes.mjs [--via lancedb|store|writer]
+//        [--mode append|merge] [--batches 200] [--rows 2048] [--dims 768]
+//        [--vectors dense|sparse] [--metadata-mb 32|default] [--every 50]
+// Prints a `lance.writes` line every --every batches and one `lance.total` line.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as lancedb from "@lancedb/lancedb";
-import { VariantRowsBuilder, prepareBatch } from "../dist/store/index.js";
+import { VariantRowsBuilder, VariantStore, prepareBatch } from "../dist/store/index.js";
+import { TableWriter } from "../dist/pipeline/_writer.js";
+import { IdFilter } from "../dist/pipeline/_id-filter.js";
 
 const { values } = parseArgs({
   options: {
+    via: { type: "string", default: "lancedb" },
     mode: { type: "string", default: "append" },
-    batches: { type: "string", default: "1000" },
-    rows: { type: "string", default: "1024" },
+    batches: { type: "string", default: "200" },
+    rows: { type: "string", default: "2048" },
+    dims: { type: "string", default: "768" },
+    vectors: { type: "string", default: "dense" },
     "metadata-mb": { type: "string", default: "32" },
-    every: { type: "string", default: "200" },
+    every: { type: "string", default: "50" },
   },
 });
+const VIA = values.via;
+const MODE = values.mode;
 const BATCHES = Number(values.batches);
 const ROWS = Number(values.rows);
+const DIMS = Number(values.dims);
 const EVERY = Number(values.every);
 const META = values["metadata-mb"];
+if (!["lancedb", "store", "writer"].includes(VIA)) throw new Error(`--via ${VIA}: use lancedb, store or writer`);
+if (!["append", "merge"].includes(MODE)) throw new Error(`--mode ${MODE}: use append or merge`);
+if (!["dense", "sparse"].includes(values.vectors)) throw new Error(`--vectors ${values.vectors}: use dense or sparse`);
+
 const dir = mkdtempSync(path.join(tmpdir(), "vcf-agent-bench-lance-"));
-const session = META === "default" ? undefined : new lancedb.Session(BigInt(1024 << 20), BigInt(Number(META) << 20));
-const db = await lancedb.connect(dir, session ? { session } : {});
-const cpu = () => {
+
+/** user + system CPU of the process (all threads) and of the main thread alone, seconds. */
+function cpu() {
   const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
+  const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return { all: (u.user + u.system) / 1e6, main: (Number(fields[11]) + Number(fields[12])) / 100 };
+}
+const status = () => readFileSync("/proc/self/status", "utf8");
+const kb = (s, key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(s)?.[1] ?? 0);
 const rssMb = () => Math.round(process.memoryUsage.rss() / 1048576);
-console.log(`# load average ${loadavg()[0].toFixed(2)}; mode=${values.mode} batches=${BATCHES} rows=${ROWS} metadataCacheMb=${META}`);
-let table = null;
-let id = 0;
+
+// Deterministic unit vectors, computed before the clock starts (a pool of 1,024 reused in
+// turn) so that the figures are the write path's. Dense (every component set, like PCA
+// output) is the default because the bytes LanceDB encodes are what this measures; sparse
+// (two nonzeros) reproduces older figures.
+const POOL = 1024;
+const pool = new Float32Array(POOL * DIMS);
+for (let p = 0; p < POOL; p++) {
+  const v = pool.subarray(p * DIMS, (p + 1) * DIMS);
+  if (values.vectors === "sparse") {
+    v[p % DIMS] = 0.8;
+    v[(p * 7) % DIMS] += 0.6;
+    continue;
+  }
+  let norm = 0;
+  for (let j = 0; j < DIMS; j++) {
+    const x = Math.sin(p * 0.618 + j * 1.7);
+    v[j] = x;
+    norm += x * x;
+  }
+  const s = 1 / Math.sqrt(norm);
+  for (let j = 0; j < DIMS; j++) v[j] *= s;
+}
+const vectorFor = (id) => pool.subarray((id % POOL) * DIMS, (id % POOL + 1) * DIMS);
+function rowFor(id) {
+  const pos = 1000 + id;
+  return {
+    variantId: `1-${pos}-A-G`, chrom: "1", pos, ref: "A", alt: "G", id: "", qual: 50, filter: "PASS", gene: "BRCA1",
+    consequence: "missense_variant", clinicalSignificance: "Pathogenic", condition: "Hereditary cancer", af: 0.01,
+    description: `Variant at chromosome 1 position ${pos} reference allele A to alternate allele G in gene BRCA1 with consequence missense_variant clinical significance Pathogenic`,
+  };
+}
+
+console.log(
+  `# load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}; via=${VIA} mode=${MODE} batches=${BATCHES} rows=${ROWS} dims=${DIMS} ` +
+    `vectors=${values.vectors} metadataCacheMb=${META}` +
+    `${Object.keys(process.env).filter((k) => /^(LANCE|MALLOC|TOKIO)/.test(k)).map((k) => ` ${k}=${process.env[k]}`).join("")}`,
+);
+const sessionOf = () => (META === "default" ? undefined : new lancedb.Session(BigInt(1024 << 20), BigInt(Number(META) << 20)));
+const report = (b) => {
+  if ((b + 1) % EVERY === 0 || b === BATCHES - 1) console.log(`lance.writes batches=${b + 1} rows=${(b + 1) * ROWS} rssMb=${rssMb()}`);
+};
+
+const f0 = process.resourceUsage();
 const c0 = cpu();
 const t0 = performance.now();
-for (let b = 0; b < BATCHES; b++) {
-  const builder = new VariantRowsBuilder(768, ROWS, "bench.vcf");
-  const v = new Float32Array(768);
-  for (let i = 0; i < ROWS; i++) {
-    id++;
-    v.fill(0);
-    v[id % 768] = 0.8;
-    v[(id * 7) % 768] += 0.6;
-    const pos = 1000 + id;
-    builder.push(
-      { variantId: `1-${pos}-A-G`, chrom: "1", pos, ref: "A", alt: "G", id: "", qual: 50, filter: "PASS", gene: "BRCA1", consequence: "missense_variant",
-        clinicalSignificance: "Pathogenic", condition: "Hereditary cancer", af: 0.01,
-        description: `Variant at chromosome 1 position ${pos} reference allele A to alternate allele G in gene BRCA1 with consequence missense_variant clinical significance Pathogenic` },
-      v,
-    );
+let id = 0;
+let close = () => {};
+if (VIA === "lancedb") {
+  const session = sessionOf();
+  const db = await lancedb.connect(dir, session ? { session } : {});
+  let table = null;
+  for (let b = 0; b < BATCHES; b++) {
+    const builder = new VariantRowsBuilder(DIMS, ROWS, "bench.vcf");
+    for (let i = 0; i < ROWS; i++) builder.push(rowFor(++id), vectorFor(id));
+    const batch = prepareBatch(builder.build(), "bench").table;
+    if (table === null) table = await db.createTable("v", batch);
+    else if (MODE === "append") await table.add(batch);
+    else await table.mergeInsert("variant_id").whenNotMatchedInsertAll().execute(batch);
+    report(b);
   }
-  const batch = prepareBatch(builder.build(), "bench").table;
-  if (table === null) table = await db.createTable("v", batch);
-  else if (values.mode === "append") await table.add(batch);
-  else await table.mergeInsert("variant_id").whenNotMatchedInsertAll().execute(batch);
-  if ((b + 1) % EVERY === 0 || b === BATCHES - 1) console.log(`lance.writes batches=${b + 1} rows=${(b + 1) * ROWS} rssMb=${rssMb()}`);
+  close = () => {
+    table?.close();
+    db.close();
+  };
+} else {
+  const store = await VariantStore.connect(dir, { table: "v", ...(META === "default" ? {} : { metadataCacheMb: Number(META) }) });
+  close = () => store.close();
+  if (VIA === "store") {
+    const builder = new VariantRowsBuilder(DIMS, ROWS, "bench.vcf");
+    for (let b = 0; b < BATCHES; b++) {
+      for (let i = 0; i < ROWS; i++) builder.push(rowFor(++id), vectorFor(id));
+      await store.addBatch(builder.build(), { knownNew: MODE === "append" });
+      report(b);
+    }
+  } else {
+    // The writer appends only while it owns the table (an id filter); without one it merges.
+    let b = 0;
+    const writer = new TableWriter(store, "bench.vcf", ROWS, MODE === "append" ? new IdFilter() : null, async () => report(b++));
+    // Hand rows over in the ingest's projection blocks of 256.
+    const BLOCK = 256;
+    for (let done = 0; done < BATCHES * ROWS; done += BLOCK) {
+      const rows = [];
+      const vectors = [];
+      for (let i = 0; i < BLOCK && done + i < BATCHES * ROWS; i++) {
+        rows.push(rowFor(++id));
+        vectors.push(vectorFor(id).slice());
+      }
+      await writer.add(rows, vectors);
+    }
+    await writer.close();
+  }
 }
-const hwm = Number(/VmHWM:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? 0) / 1024;
-console.log(`lance.total mode=${values.mode} rows=${BATCHES * ROWS} seconds=${((performance.now() - t0) / 1000).toFixed(1)} cpuSeconds=${(cpu() - c0).toFixed(1)} peakRssMb=${hwm.toFixed(0)}`);
-table?.close();
-db.close();
+const seconds = (performance.now() - t0) / 1000;
+const c1 = cpu();
+const f1 = process.resourceUsage();
+const s = status();
+const rows = BATCHES * ROWS;
+const cpuSeconds = c1.all - c0.all;
+console.log(
+  `lance.total via=${VIA} mode=${MODE} rows=${rows} rowsPerWrite=${ROWS} seconds=${seconds.toFixed(1)} cpuSeconds=${cpuSeconds.toFixed(1)} ` +
+    `mainThreadCpuSeconds=${(c1.main - c0.main).toFixed(1)} rowsPerCpuSecond=${Math.round(rows / cpuSeconds)} ` +
+    `peakRssMb=${Math.round(kb(s, "VmHWM") / 1024)} endRssMb=${Math.round(kb(s, "VmRSS") / 1024)} ` +
+    `minorFaults=${f1.minorPageFault - f0.minorPageFault} threads=${kb(s, "Threads")} loadEnd=${loadavg()[0].toFixed(2)}`,
+);
+close();
 rmSync(dir, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import * as path from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 import { VcfAgentError } from "../errors.js";
 import { checkDbDirectory, directoryBytes, localPath } from "./_disk.js";
+import { NativeWrites } from "./_native-write.js";
 import { readPcaSummary, type PcaModelSummary } from "./_pca.js";
 import { toVariants } from "./_rows.js";
 import { prepareBatch } from "./batch.js";
@@ -162,6 +163,7 @@ export class VariantStore {
   #table: lancedb.Table | null;
   #dims: number | null;
   #writes: Promise<unknown> = Promise.resolve();
+  readonly #native = new NativeWrites();
 
   private constructor(uri: string, name: string, db: lancedb.Connection, dir: string | null, readOnly: boolean, table: lancedb.Table | null, dims: number | null) {
     this.uri = uri;
@@ -270,12 +272,10 @@ export class VariantStore {
     const table = this.#table;
     // An empty table cannot hold a matching id, so the cheaper plain append is exact.
     if (options.knownNew === true || (await wrap(where, () => table.countRows())) === 0) {
-      const r = await wrap(where, () => table.add(batch.table));
+      const r = await wrap(where, () => this.#native.append(table, batch.table));
       return { ...base, inserted: batch.rows, updated: 0, skipped: 0, version: r.version, method: "append" };
     }
-    let merge = table.mergeInsert("variant_id").whenNotMatchedInsertAll();
-    if (options.onConflict === "update") merge = merge.whenMatchedUpdateAll();
-    const r = await wrap(where, () => merge.execute(batch.table));
+    const r = await wrap(where, () => this.#native.merge(table, batch.table, "variant_id", options.onConflict === "update"));
     return {
       ...base,
       inserted: r.numInsertedRows,

@@ -1,0 +1,100 @@
+/**
+ * The store's write path: the IPC file it serializes itself is the one apache-arrow writes,
+ * appends and merges go to LanceDB's native binding (not the wrapper that copies the batch
+ * twice more), and a reused IPC buffer never mixes two writes.
+ */
+import * as lancedb from "@lancedb/lancedb";
+import { RecordBatchFileWriter, tableFromIPC } from "apache-arrow";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { NativeWrites, writeIpcFile } from "../src/store/_native-write.js";
+import { prepareBatch } from "../src/store/batch.js";
+import { VariantStore } from "../src/store/index.js";
+import { clusteredVectors, rowsOf, tempDir, type TestVariant } from "./_store-fixtures.js";
+
+const DIMS = 16;
+const variants = (from: number, n: number): TestVariant[] =>
+  Array.from({ length: n }, (_, i) => ({
+    pos: 1000 + from + i,
+    gene: i % 3 === 0 ? null : `G${i % 5}`,
+    af: i % 4 === 0 ? null : i / 100,
+    condition: i % 2 === 0 ? "Hereditary cancer" : null,
+  }));
+const batchOf = (from: number, n: number, seed = from + 1) => rowsOf(variants(from, n), clusteredVectors(n, DIMS, 3, seed), DIMS);
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  vi.restoreAllMocks();
+  for (const c of cleanups.splice(0)) c();
+});
+function dir(): string {
+  const t = tempDir("vcf-agent-store-writes-");
+  cleanups.push(t.cleanup);
+  return t.dir;
+}
+
+describe("writeIpcFile", () => {
+  it("writes the bytes of apache-arrow's file writer, growing a small buffer and overwriting a dirty one", () => {
+    const table = prepareBatch(batchOf(0, 300), "test").table;
+    const expected = RecordBatchFileWriter.writeAll(table).toUint8Array(true);
+    const grown = writeIpcFile(table, Buffer.alloc(16));
+    expect(grown.buffer.length).toBeGreaterThanOrEqual(expected.byteLength);
+    expect(Buffer.compare(grown.bytes, Buffer.from(expected))).toBe(0);
+    // Reuse: leftovers of a larger earlier file must not leak into a smaller one.
+    const dirty = Buffer.alloc(expected.byteLength * 2, 0xab);
+    const small = prepareBatch(batchOf(500, 7), "test").table;
+    const again = writeIpcFile(small, dirty);
+    expect(again.buffer).toBe(dirty);
+    expect(Buffer.compare(again.bytes, Buffer.from(RecordBatchFileWriter.writeAll(small).toUint8Array(true)))).toBe(0);
+    expect(tableFromIPC(again.bytes).numRows).toBe(7);
+  });
+});
+
+describe("VariantStore writes through the native binding", () => {
+  it("appends and merges without LanceDB's wrapper, storing every row and skipping stored ids", async () => {
+    const uri = dir();
+    const store = await VariantStore.connect(uri);
+    await store.addBatch(batchOf(0, 50)); // create
+    const probe = await (await lancedb.connect(uri)).openTable("variants");
+    const proto = Object.getPrototypeOf(probe) as lancedb.Table;
+    const wrapperAdd = vi.spyOn(proto, "add");
+    const wrapperMerge = vi.spyOn(proto, "mergeInsert");
+    const appended = await store.addBatch(batchOf(50, 40), { knownNew: true });
+    expect(appended).toMatchObject({ method: "append", inserted: 40 });
+    const merged = await store.addBatch(batchOf(70, 40)); // ids 70..89 stored, 90..109 new
+    expect(merged).toMatchObject({ method: "merge", inserted: 20, skipped: 20 });
+    const updated = await store.addBatch(batchOf(100, 20, 99), { onConflict: "update" });
+    expect(updated).toMatchObject({ method: "merge", inserted: 10, updated: 10 });
+    expect(wrapperAdd).not.toHaveBeenCalled();
+    expect(wrapperMerge).not.toHaveBeenCalled();
+    expect(await store.count()).toBe(120);
+    // The updated row carries the new vector; an appended one its own.
+    const expectedUpdated = batchOf(100, 20, 99);
+    const hit = await store.getById(expectedUpdated.variantId[3] as string);
+    expect(Array.from(hit?.vector ?? [])).toEqual(Array.from(expectedUpdated.vectors.subarray(3 * DIMS, 4 * DIMS)));
+    const appendedRows = batchOf(50, 40);
+    const row = await store.getById(appendedRows.variantId[38] as string);
+    expect(row).toMatchObject({ gene: "G3", af: 0.38, condition: "Hereditary cancer", description: appendedRows.description[38] });
+    expect(Array.from(row?.vector ?? [])).toEqual(Array.from(appendedRows.vectors.subarray(38 * DIMS, 39 * DIMS)));
+    probe.close();
+    store.close();
+  });
+
+  it("gives concurrent writes their own buffers", async () => {
+    const db = await lancedb.connect(dir());
+    const a = await db.createTable("a", prepareBatch(batchOf(0, 5), "test").table);
+    const b = await db.createTable("b", prepareBatch(batchOf(0, 5), "test").table);
+    const writes = new NativeWrites();
+    await Promise.all([
+      writes.append(a, prepareBatch(batchOf(1000, 200), "test").table),
+      writes.append(b, prepareBatch(batchOf(5000, 3), "test").table),
+      writes.append(a, prepareBatch(batchOf(9000, 11), "test").table),
+    ]);
+    expect(await a.countRows()).toBe(216);
+    expect(await b.countRows()).toBe(8);
+    expect(await a.countRows("pos >= 10000")).toBe(11);
+    expect(await b.countRows("pos >= 6000 AND pos < 6003")).toBe(3);
+    a.close();
+    b.close();
+    db.close();
+  });
+});
