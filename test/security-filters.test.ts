@@ -117,15 +117,21 @@ async function fixtureRows(): Promise<VariantRows> {
 
 /** Column values of the written rows by filter field (null where the row has none). */
 function columnOf(rows: VariantRows, field: TextField): (string | null)[] {
+  const n = rows.variantId.length;
+  const optional = (c: readonly (string | null)[] | undefined): (string | null)[] => (c === undefined ? new Array<null>(n).fill(null) : [...c]);
   switch (field) {
     case "clinical_significance":
-      return [...rows.clinicalSignificance];
+      return optional(rows.clinicalSignificance);
+    case "gene":
+    case "consequence":
+    case "condition":
+      return optional(rows[field]);
     case "variant_id":
       return [...rows.variantId];
     case "source":
-      return rows.variantId.map(() => rows.source);
+      return typeof rows.source === "string" ? new Array<string>(n).fill(rows.source) : [...rows.source];
     default:
-      return [...(rows[field] as readonly (string | null)[])];
+      return [...rows[field]];
   }
 }
 
