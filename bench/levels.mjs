@@ -7,9 +7,11 @@
 // For aggressive, the ANN index build time comes from the ingest summary.
 //
 // Usage: npm run bench:levels [-- --n 1000000] [--levels basic,standard,aggressive]
-//        [--interval 100] [--seed 7] [--env MALLOC_ARENA_MAX=2] [--keep]
+//        [--interval 100] [--seed 7] [--env MALLOC_ARENA_MAX=2] [--keep] [--series DIR]
+// --series DIR writes each level's samples (t s, RSS kB, VmHWM kB, CPU s) and progress lines
+// (t s, variants read) to DIR/levels-<level>.json, for plotting or a closer look.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     interval: { type: "string", default: "100" },
     env: { type: "string", multiple: true },
     keep: { type: "boolean", default: false },
+    series: { type: "string" },
   },
 });
 const N = Number(values.n);
@@ -189,6 +192,12 @@ for (const level of LEVELS) {
   console.log(`  rss-max-so-far       ${marks.map((m) => `${m.p}%=${m.max ?? "?"}`).join(" ")} (MB)`);
   console.log(`  after all variants were read (last writes${indexSeconds === null ? "" : ", index build"}): max RSS ${row.afterReadMax ?? "?"} MB` +
     (indexSeconds === null ? "" : `; during the index build (${indexSeconds.toFixed(1)} s): max RSS ${row.indexRssMax} MB`));
+  if (values.series) {
+    mkdirSync(values.series, { recursive: true });
+    const out = path.join(values.series, `levels-${level}.json`);
+    writeFileSync(out, JSON.stringify({ level, summaryAt: r.summaryAt, wall: r.wall, index: s.index, progress: r.progress, samples: r.samples }));
+    console.log(`  series written to ${out}`);
+  }
   if (!values.keep) rmSync(db, { recursive: true, force: true });
   else console.log(`  kept ${db}`);
 }
