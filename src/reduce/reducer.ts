@@ -120,6 +120,8 @@ export class PcaReducer<T = void> {
     if (m.inputDimensions !== d) throw new VcfAgentError(`PCA model expects ${m.inputDimensions}-dimensional input, expected ${d}`, "PCA");
     if (m.outputDimensions !== k) throw new VcfAgentError(`PCA model reduces to ${m.outputDimensions} dimensions, targetDimensions is ${k}`, "PCA");
     this.#model = m;
+    // A model fitted earlier (e.g. by the ingest's sample pass) reports its own fit time.
+    this.#fitSeconds = m.fitSeconds;
     this.#state = "trained";
   }
 
