@@ -133,6 +133,20 @@ describe.skipIf(ns === null)("storage faults mid-ingest", () => {
     expect(out.final.checkpoint).toMatchObject({ complete: true, variantsCommitted: smallIds.length });
   }, 300_000);
 
+  // Known defect, fixed only in src/store/lance.ts and src/reduce/model-file.ts: a short write
+  // publishes a truncated model, and the failed create leaves a table directory without a
+  // committed version that every later run refuses. Flip to it() when that fix lands.
+  it.fails("disk full before the first commit: a clear error, and after space is freed a rerun completes exactly", () => {
+    const where = path.join(dir, "tmpfs-first");
+    // The 64-d model alone needs ~400 kB: 300 kB runs out while saving it or creating the table.
+    const out = drive("disk-full", where, { small: "300k", big: "64m" });
+    expect(out.first.code, out.first.stderr).toBe(3);
+    expect(out.first.stderr.trim()).toMatch(/^vcf-agent: .*(No space left on device|ENOSPC)/);
+    expect(out.afterFault.table).toBeNull();
+    expect(out.rerun.code, out.rerun.stderr).toBe(0);
+    expectExactly(out.final.table!.ids, smallIds);
+  }, 300_000);
+
   it("db made read-only after the first commit: exit 3 naming the path and EROFS, the prefix stays, a rerun after remounting completes exactly", () => {
     const where = path.join(dir, "ro");
     const out = drive("read-only", where);
@@ -144,8 +158,10 @@ describe.skipIf(ns === null)("storage faults mid-ingest", () => {
     const t = out.afterFault.table!;
     expect(t.ids.length).toBeGreaterThan(0);
     expect(t.ids.length).toBeLessThan(distinct(smallIds).length);
-    expectPrefix(t.ids, smallIds);
-    expect(out.afterFault.checkpoint!.tableRows).toBe(t.ids.length);
+    const m = expectPrefix(t.ids, smallIds);
+    // A write in flight at the remount may commit and then fail its checkpoint: the checkpoint lags, never leads.
+    expect(out.afterFault.checkpoint!.tableRows).toBeLessThanOrEqual(t.ids.length);
+    expect(out.afterFault.checkpoint!.variantsCommitted).toBeLessThanOrEqual(m);
     expect(out.rerun.code, out.rerun.stderr).toBe(0);
     expectExactly(out.final.table!.ids, smallIds);
   }, 300_000);
@@ -447,6 +463,29 @@ describe("a stop during PCA training", () => {
     } finally {
       await second.close();
     }
+    expectExactly((await readTable(db, "variants", 1)).ids, smallIds);
+  }, 180_000);
+});
+
+// ---------------------------------------------------------------------------------------
+
+describe("a kill during the write that creates the table", () => {
+  // Known defect, fixed only in src/store/lance.ts: the killed create leaves `variants.lance/`
+  // without a committed version, and every later run fails with "Table 'variants' exists but
+  // could not be loaded". Flip to it() when that fix lands.
+  it.fails("leaves no committed version, and the rerun completes exactly", async () => {
+    const db = path.join(dir, "kill-create");
+    const config = path.join(dir, "pca64.yaml");
+    writeFileSync(config, "memoryOptimization:\n  targetDimensions: 64\n");
+    const child = spawn(process.execPath, [cli, "ingest", small, "--db", db, "--config", config, "--quiet"], { stdio: "ignore" });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("close", (_code, signal) => resolve(signal)));
+    // The table directory appears when its first write starts; the commit comes only after the data files.
+    while (child.exitCode === null && !existsSync(path.join(db, "variants.lance"))) await new Promise((r) => setTimeout(r, 1));
+    child.kill("SIGKILL");
+    expect(await exited).toBe("SIGKILL");
+    expect(versions(db)).toBe(0);
+    const again = await runCliAsync(["ingest", small, "--db", db, "--config", config, "--quiet"]);
+    expect(again.code, again.stderr).toBe(0);
     expectExactly((await readTable(db, "variants", 1)).ids, smallIds);
   }, 180_000);
 });
