@@ -113,6 +113,22 @@ function timeAtShare(run, total, p) {
   return timeAt(end === null ? run.progress : [...run.progress, { t: end, variants: total }], (total * p) / 100);
 }
 
+/** Where the highest RSS sample fell: at which share of the variants, in the index build, or after the summary. */
+function peakPhase(run, total, readDone) {
+  const top = run.samples.reduce((a, b) => (b.rss > a.rss ? b : a), run.samples[0]);
+  if (top === undefined) return "none";
+  const at = `${mb(top.rss)} MB at ${top.t.toFixed(1)} s`;
+  if (run.summaryAt !== null && top.t > run.summaryAt) return `${at}, after the summary`;
+  if (readDone !== null && top.t > readDone) return `${at}, in the index build`;
+  const points = readDone === null ? run.progress : [...run.progress, { t: readDone, variants: total }];
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1];
+    const b = points[i];
+    if (b.t >= top.t) return `${at}, at ${((100 * (a.variants + ((b.variants - a.variants) * (top.t - a.t)) / Math.max(1e-9, b.t - a.t))) / total).toFixed(0)} % of the variants`;
+  }
+  return at;
+}
+
 /** RSS (MB) of the last sample at or before `t`. */
 function rssAt(samples, t) {
   let best = null;
@@ -139,7 +155,7 @@ console.log(
 );
 const rows = [];
 for (const level of LEVELS) {
-  const db = path.join(tmpdir(), `vcf-agent-bench-levels-${level}`);
+  const db = path.join(tmpdir(), `vcf-agent-bench-levels-${level}-${process.pid}`);
   rmSync(db, { recursive: true, force: true });
   const loadBefore = loadAverage();
   const r = await runIngest(file, db, level);
@@ -155,8 +171,11 @@ for (const level of LEVELS) {
     const t = timeAtShare(r, s.variantsRead, p);
     marks.push({ p, t, rss: t === null ? null : rssAt(r.samples, t), max: t === null ? null : mb(Math.max(0, ...r.samples.filter((x) => x.t <= t).map((x) => x.rss))) });
   }
-  // From the end of reading to exit: the last writes, the index build, closing.
-  const after = readDone === null ? [] : r.samples.filter((x) => x.t > readDone);
+  const maxIn = (from, to) => {
+    const xs = r.samples.filter((x) => x.t >= from && x.t <= to);
+    return xs.length ? mb(Math.max(...xs.map((x) => x.rss))) : null;
+  };
+  const t90 = marks.find((m) => m.p === 90)?.t ?? null;
   const indexSeconds = s.index?.seconds ?? null;
   // The index build is the last phase before the summary: the samples in its final seconds.
   const indexSamples = indexSeconds === null || r.summaryAt === null ? [] : r.samples.filter((x) => x.t >= r.summaryAt - indexSeconds && x.t <= r.summaryAt);
@@ -175,7 +194,9 @@ for (const level of LEVELS) {
     peakSummary: s.peakRssMb,
     index: s.index,
     indexRssMax: indexSamples.length ? mb(Math.max(...indexSamples.map((x) => x.rss))) : null,
-    afterReadMax: after.length ? mb(Math.max(...after.map((x) => x.rss))) : null,
+    last10Max: t90 === null || readDone === null ? null : maxIn(t90, readDone),
+    closingMax: r.summaryAt === null ? null : maxIn(r.summaryAt, r.wall),
+    peakAt: peakPhase(r, s.variantsRead, readDone),
     marks,
     loadBefore,
     loadAfter,
@@ -190,8 +211,11 @@ for (const level of LEVELS) {
   );
   console.log(`  rss-by-variants-read ${marks.map((m) => `${m.p}%=${m.rss ?? "?"}`).join(" ")} (MB)`);
   console.log(`  rss-max-so-far       ${marks.map((m) => `${m.p}%=${m.max ?? "?"}`).join(" ")} (MB)`);
-  console.log(`  after all variants were read (last writes${indexSeconds === null ? "" : ", index build"}): max RSS ${row.afterReadMax ?? "?"} MB` +
-    (indexSeconds === null ? "" : `; during the index build (${indexSeconds.toFixed(1)} s): max RSS ${row.indexRssMax} MB`));
+  console.log(
+    `  max RSS from 90 % to 100 % of the variants: ${row.last10Max ?? "?"} MB` +
+      (indexSeconds === null ? "" : `; during the index build (${indexSeconds.toFixed(1)} s): ${row.indexRssMax} MB`) +
+      `; from the summary to exit: ${row.closingMax ?? "?"} MB; highest sample ${row.peakAt}`,
+  );
   if (values.series) {
     mkdirSync(values.series, { recursive: true });
     const out = path.join(values.series, `levels-${level}.json`);
@@ -211,6 +235,8 @@ for (const r of rows) {
   );
 }
 console.log(`\nRSS (MB) when the given share of the ${rows[0]?.variants ?? N} variants had been read:\n`);
-console.log(`| level | ${rows[0]?.marks.map((m) => `${m.p} %`).join(" | ")} | after reading (max) |`);
-console.log(`|---|${rows[0]?.marks.map(() => "---").join("|")}|---|`);
-for (const r of rows) console.log(`| ${r.level} | ${r.marks.map((m) => m.rss ?? "?").join(" | ")} | ${r.afterReadMax ?? "?"} |`);
+console.log(`| level | ${rows[0]?.marks.map((m) => `${m.p} %`).join(" | ")} | max 90–100 % | index build max | highest sample |`);
+console.log(`|---|${rows[0]?.marks.map(() => "---").join("|")}|---|---|---|`);
+for (const r of rows) {
+  console.log(`| ${r.level} | ${r.marks.map((m) => m.rss ?? "?").join(" | ")} | ${r.last10Max ?? "?"} | ${r.indexRssMax ?? "–"} | ${r.peakAt} |`);
+}
