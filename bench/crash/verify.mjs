@@ -35,7 +35,7 @@ export async function checkPrefix(db, fileIds, table = "variants") {
  * descriptions and projecting them with it gives the stored vectors.
  * @returns a list of `{check, ok, detail}`.
  */
-export async function verifyExact(db, fileIds, { table = "variants", sampleEvery = 800 } = {}) {
+export async function verifyExact(db, fileIds, { table = "variants", sampleEvery = 800, providerId } = {}) {
   const expected = new Set(fileIds);
   const checks = [];
   const add = (check, ok, detail) => checks.push({ check, ok, detail });
@@ -84,19 +84,22 @@ export async function verifyExact(db, fileIds, { table = "variants", sampleEvery
     cp === null ? "no checkpoint" : `complete ${cp.complete}, ${cp.variantsCommitted} of ${fileIds.length} committed, tableRows ${cp.tableRows}`,
   );
   const modelPath = join(db, `${table}.pca`);
-  if (existsSync(modelPath)) add(...(await checkModel(modelPath, width, sample)));
+  if (existsSync(modelPath)) add(...(await checkModel(modelPath, width, sample, providerId)));
   else add("PCA model", true, "none (full-width table)");
   return checks;
 }
 
-/** The model loads for the default provider, gives `width`, and reproduces the sampled stored vectors. */
-async function checkModel(modelPath, width, sample) {
+/**
+ * The model loads for the provider (default: the local embedder; `providerId` names another
+ * that serves the local embedder's vectors), gives `width`, and reproduces the sampled stored vectors.
+ */
+async function checkModel(modelPath, width, sample, providerId) {
   const { loadModel, projectBatch, createProvider, resolveSessionConfig } = await import(dist);
   const config = await resolveSessionConfig({ env: {} });
   const provider = createProvider(config.embedding, config.memoryOptimization);
   let model;
   try {
-    model = await loadModel(modelPath, { providerId: provider.id, inputDimensions: provider.dimensions });
+    model = await loadModel(modelPath, { providerId: providerId ?? provider.id, inputDimensions: provider.dimensions });
   } catch (e) {
     return ["PCA model", false, e.message];
   }
