@@ -45,6 +45,30 @@ describe("VariantRowsBuilder", () => {
     expect(prepareBatch(b.build(), "test").rows).toBe(1);
   });
 
+  it("reuses the buffers of a recycled batch, and only those", () => {
+    const b = new VariantRowsBuilder(4, 2, "in.vcf");
+    b.push(row(1, { af: 0.5 }), axisVector(4, 0));
+    const first = b.build();
+    b.push(row(2), axisVector(4, 1));
+    const second = b.build(); // in flight while `first` is recycled
+    expect(second.vectors.buffer).not.toBe(first.vectors.buffer);
+    b.recycle(first);
+    b.recycle(first); // twice: ignored
+    b.recycle({ ...first, vectors: new Float32Array(8) }); // not from this builder: ignored
+    b.push(row(3), axisVector(4, 2));
+    const third = b.build();
+    expect(third.vectors.buffer).toBe(first.vectors.buffer);
+    expect((third.pos as Float64Array).buffer).toBe((first.pos as Float64Array).buffer);
+    // Only the rows pushed since are exposed, holding their own values.
+    expect(Array.from(third.vectors)).toEqual([0, 0, 1, 0]);
+    expect(Array.from(third.af ?? [])).toEqual([Number.NaN]);
+    expect(Array.from(second.vectors)).toEqual([0, 1, 0, 0]);
+    b.push(row(4), axisVector(4, 3));
+    const fourth = b.build(); // nothing recycled meanwhile: fresh buffers again
+    expect([first, second].some((r) => r.vectors.buffer === fourth.vectors.buffer)).toBe(false);
+    expect(b.build()).toMatchObject({ variantId: [], vectors: new Float32Array(0) });
+  });
+
   it("refuses a vector of another width, naming the variant", () => {
     const b = new VariantRowsBuilder(4, 2, "in.vcf");
     const e = (() => {
