@@ -110,16 +110,17 @@ export async function runIngestKills({ file, fileIds, db, plan, random, args = [
       ready = await until(run.child, () => existsSync(join(db, "variants.lance")), 1);
       trigger = "table";
     } else {
-      const target = p.fraction >= 1 ? total - 2 * 2048 : Math.floor(p.fraction * total);
+      // The last kill: within the last five 2,048-row writes (the checkpoint lags the table by one).
+      const target = p.fraction >= 1 ? total - 5 * 2048 : Math.floor(p.fraction * total);
       ready = await until(run.child, () => (readCheckpoint(db)?.variantsCommitted ?? 0) >= target, 20);
       if (ready && p.edge !== "none") {
         const dir =
           p.edge === "data" ? join(db, "variants.lance", "data") : p.edge === "manifest" ? join(db, "variants.lance", "_versions") : join(db, "variants.checkpoints");
         const accept = p.edge === "checkpoint" ? (n) => n.endsWith(".json") : p.edge === "manifest" ? (n) => n.endsWith(".manifest") : () => true;
-        const event = await nextEvent(dir, 60_000, accept);
-        ready = event !== null && run.child.exitCode === null;
-        trigger = p.edge;
-        if (p.edge === "checkpoint") {
+        const event = await nextEvent(dir, 20_000, accept);
+        ready = run.child.exitCode === null;
+        trigger = event === null ? "none" : p.edge;
+        if (trigger === "checkpoint") {
           const jitter = Math.floor(random() * 20);
           await sleep(jitter);
           trigger = `checkpoint written +${jitter} ms`;
