@@ -5,8 +5,10 @@
 // --via store    VariantStore.addBatch (append when --mode append, else merge-insert)
 // --via writer   the ingest's TableWriter: rows pushed one at a time, one write in flight
 //                overlapping the next batch, Bloom-filtered append/merge choice (the ingest path)
+// --via encode   no LanceDB: rows builder → prepareBatch → IPC file in a reused buffer, the
+//                JavaScript side of a write alone
 //
-// Usage: npm run build && node bench/lance-writes.mjs [--via lancedb|store|writer]
+// Usage: npm run build && node bench/lance-writes.mjs [--via lancedb|store|writer|encode]
 //        [--mode append|merge] [--batches 200] [--rows 2048] [--dims 768]
 //        [--vectors dense|sparse] [--metadata-mb 32|default] [--every 50]
 // Prints a `lance.writes` line every --every batches and one `lance.total` line.
@@ -16,6 +18,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as lancedb from "@lancedb/lancedb";
 import { VariantRowsBuilder, VariantStore, prepareBatch } from "../dist/store/index.js";
+import { writeIpcFile } from "../dist/store/_native-write.js";
 import { TableWriter } from "../dist/pipeline/_writer.js";
 import { IdFilter } from "../dist/pipeline/_id-filter.js";
 
@@ -38,7 +41,7 @@ const ROWS = Number(values.rows);
 const DIMS = Number(values.dims);
 const EVERY = Number(values.every);
 const META = values["metadata-mb"];
-if (!["lancedb", "store", "writer"].includes(VIA)) throw new Error(`--via ${VIA}: use lancedb, store or writer`);
+if (!["lancedb", "store", "writer", "encode"].includes(VIA)) throw new Error(`--via ${VIA}: use lancedb, store, writer or encode`);
 if (!["append", "merge"].includes(MODE)) throw new Error(`--mode ${MODE}: use append or merge`);
 if (!["dense", "sparse"].includes(values.vectors)) throw new Error(`--vectors ${values.vectors}: use dense or sparse`);
 
@@ -118,6 +121,20 @@ if (VIA === "lancedb") {
     table?.close();
     db.close();
   };
+} else if (VIA === "encode") {
+  const builder = new VariantRowsBuilder(DIMS, ROWS, "bench.vcf");
+  let buffer = Buffer.allocUnsafe(1 << 20);
+  let bytes = 0;
+  for (let b = 0; b < BATCHES; b++) {
+    for (let i = 0; i < ROWS; i++) builder.push(rowFor(++id), vectorFor(id));
+    const rows = builder.build();
+    const file = writeIpcFile(prepareBatch(rows, "bench").table, buffer);
+    buffer = file.buffer;
+    bytes += file.bytes.length;
+    builder.recycle(rows);
+    report(b);
+  }
+  console.log(`lance.encode ipcBytesPerRow=${Math.round(bytes / (BATCHES * ROWS))}`);
 } else {
   const store = await VariantStore.connect(dir, { table: "v", ...(META === "default" ? {} : { metadataCacheMb: Number(META) }) });
   close = () => store.close();

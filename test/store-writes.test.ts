@@ -49,6 +49,34 @@ describe("writeIpcFile", () => {
   });
 });
 
+describe("prepareBatch's vector check", () => {
+  it("names the first NaN or ±Infinity, in the body or the tail of the buffer", () => {
+    const rows = (vectors: Float32Array, dims: number) => rowsOf(variants(0, vectors.length / dims), vectors, dims);
+    const v = clusteredVectors(5, DIMS, 2, 7);
+    expect(prepareBatch(rows(v, DIMS), "t").rows).toBe(5);
+    v[2 * DIMS + 5] = Number.POSITIVE_INFINITY;
+    v[4 * DIMS + 1] = Number.NaN;
+    expect(() => prepareBatch(rows(v, DIMS), "t")).toThrow(/row 2 \(chr1-1002-A-G\) has a non-finite value at component 5/);
+    // 3 × 3 floats: the last one is outside the 4-wide loop.
+    const odd = Float32Array.from([0.6, 0.8, 0, 1, 0, 0, 0, 0, Number.NEGATIVE_INFINITY]);
+    expect(() => prepareBatch(rows(odd, 3), "t")).toThrow(/row 2 \(chr1-1002-A-G\) has a non-finite value at component 2/);
+  });
+});
+
+describe("prepareBatch's text columns", () => {
+  it("keeps every value and null, ASCII-only or not", () => {
+    const genes = ["BRCA1", null, "", "TP53", null];
+    const conditions = ["Lynch syndrome", "ünïcødé ✓ 遺伝子 🧬", null, "", "x' OR 1=1 --"];
+    const base = batchOf(0, 5);
+    const table = prepareBatch({ ...base, gene: genes, condition: conditions }, "t").table;
+    expect(table.getChild("gene")?.toArray()).toEqual(genes);
+    expect(table.getChild("condition")?.toArray()).toEqual(conditions);
+    expect(table.getChild("gene")?.nullCount).toBe(2);
+    expect(table.getChild("variant_id")?.toArray()).toEqual(base.variantId);
+    expect(table.getChild("description")?.toArray()).toEqual(base.description);
+  });
+});
+
 describe("VariantStore writes through the native binding", () => {
   it("appends and merges without LanceDB's wrapper, storing every row and skipping stored ids", async () => {
     const uri = dir();
