@@ -7,8 +7,10 @@
 //                overlapping the next batch, Bloom-filtered append/merge choice (the ingest path)
 // --via encode   no LanceDB: rows builder → prepareBatch → IPC file in a reused buffer, the
 //                JavaScript side of a write alone
+// --via prepare  prepareBatch alone (checks, Arrow columns), on batches of fresh strings built
+//                before each group of 20 is timed
 //
-// Usage: npm run build && node bench/lance-writes.mjs [--via lancedb|store|writer|encode]
+// Usage: npm run build && node bench/lance-writes.mjs [--via lancedb|store|writer|encode|prepare]
 //        [--mode append|merge] [--batches 200] [--rows 2048] [--dims 768]
 //        [--vectors dense|sparse] [--metadata-mb 32|default] [--every 50]
 // Prints a `lance.writes` line every --every batches and one `lance.total` line.
@@ -41,7 +43,7 @@ const ROWS = Number(values.rows);
 const DIMS = Number(values.dims);
 const EVERY = Number(values.every);
 const META = values["metadata-mb"];
-if (!["lancedb", "store", "writer", "encode"].includes(VIA)) throw new Error(`--via ${VIA}: use lancedb, store, writer or encode`);
+if (!["lancedb", "store", "writer", "encode", "prepare"].includes(VIA)) throw new Error(`--via ${VIA}: use lancedb, store, writer, encode or prepare`);
 if (!["append", "merge"].includes(MODE)) throw new Error(`--mode ${MODE}: use append or merge`);
 if (!["dense", "sparse"].includes(values.vectors)) throw new Error(`--vectors ${values.vectors}: use dense or sparse`);
 
@@ -104,6 +106,25 @@ const c0 = cpu();
 const t0 = performance.now();
 let id = 0;
 let close = () => {};
+if (VIA === "prepare") {
+  // Main-thread CPU of prepareBatch only; the rows (new strings, as the pipeline makes) are
+  // built outside the measured spans.
+  let spent = 0;
+  for (let done = 0; done < BATCHES; ) {
+    const group = [];
+    for (let g = 0; g < 20 && done < BATCHES; g++, done++) {
+      const builder = new VariantRowsBuilder(DIMS, ROWS, "bench.vcf");
+      for (let i = 0; i < ROWS; i++) builder.push(rowFor(++id), vectorFor(id));
+      group.push(builder.build());
+    }
+    const c = cpu().main;
+    for (const rows of group) prepareBatch(rows, "bench");
+    spent += cpu().main - c;
+  }
+  console.log(`lance.prepare batches=${BATCHES} rowsPerBatch=${ROWS} mainThreadMsPerBatch=${((spent * 1000) / BATCHES).toFixed(2)} loadEnd=${loadavg()[0].toFixed(2)}`);
+  process.exit(0);
+}
+
 if (VIA === "lancedb") {
   const session = sessionOf();
   const db = await lancedb.connect(dir, session ? { session } : {});
