@@ -64,6 +64,37 @@ export function nodePid(pid, underTime) {
   }
 }
 
+/**
+ * Resident memory of a pid by kind of mapping (MB), from /proc/<pid>/smaps: `brk` the main
+ * thread's malloc heap ([heap]), `arenas` glibc's per-thread malloc arenas (anonymous
+ * mappings aligned to their 64 MiB size), `anon` the other anonymous memory (V8's heap,
+ * WebAssembly memories, large mmap'd buffers), `file` mapped files (code, data files).
+ */
+export function smapsGroups(pid) {
+  let text;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps`, "utf8");
+  } catch {
+    return null;
+  }
+  const groups = { brk: 0, arenas: 0, anon: 0, file: 0 };
+  let kind = "anon";
+  for (const line of text.split("\n")) {
+    const head = /^([0-9a-f]+)-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const name = head[2];
+      if (name === "[heap]") kind = "brk";
+      else if (name.startsWith("/")) kind = "file";
+      else if (name === "" && BigInt(`0x${head[1]}`) % (64n << 20n) === 0n) kind = "arenas";
+      else kind = "anon";
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) groups[kind] += Number(rss[1]) / 1024;
+  }
+  return groups;
+}
+
 /** True when `pid` has `file` (an absolute real path) open now. */
 export function hasOpen(pid, file) {
   try {

@@ -16,11 +16,11 @@
 // could leak (its 768-d query vector is 3 KiB, a 1536-d embedding 6 KiB, a result page more).
 //
 // Usage: npm run bench:soak [-- --duration 300 --connections 16 --warmup 30 --sample-ms 1000]
-//        [--n 100000] [--index ivf_rq] [--search-concurrency N]
+//        [--n 100000] [--index ivf_rq] [--search-concurrency N] [--env MALLOC_ARENA_MAX=2]
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { cpuOf, leastSquares, loadAverage, memOf, requireBuild } from "./_proc.mjs";
+import { cpuOf, leastSquares, loadAverage, memOf, requireBuild, smapsGroups } from "./_proc.mjs";
 import { prepareTable, startServe, stopServe } from "./_serve.mjs";
 
 const { values: args } = parseArgs({
@@ -33,6 +33,7 @@ const { values: args } = parseArgs({
     index: { type: "string", default: "ivf_rq" },
     "search-concurrency": { type: "string" },
     "leak-bytes-per-request": { type: "string", default: "2048" },
+    env: { type: "string", multiple: true },
   },
 });
 const DURATION = Number(args.duration);
@@ -51,7 +52,7 @@ let logLines = 0;
 let logBytes = 0;
 const { base, server } = await startServe(db, {
   args: ["--log-level", "info", ...(args["search-concurrency"] ? ["--search-concurrency", args["search-concurrency"]] : [])],
-  env: { VCF_AGENT_API_KEY: KEY },
+  env: { VCF_AGENT_API_KEY: KEY, ...Object.fromEntries((args.env ?? []).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])) },
   onStdout: (chunk) => {
     logBytes += chunk.length;
     for (const b of chunk) if (b === 10) logLines++;
@@ -150,6 +151,9 @@ const breakdownTimer = setInterval(() => {
     .finally(() => (breakdownBusy = false));
 }, 5000);
 const loadBefore = loadAverage();
+// Where resident memory sits (smaps), when the warm-up ends and at the end: growth by kind.
+let smapsWarm = null;
+const smapsTimer = setTimeout(() => (smapsWarm = smapsGroups(server.pid)), WARMUP * 1000);
 const rssStart = memOf(server.pid);
 
 const result = await autocannon({
@@ -160,6 +164,8 @@ const result = await autocannon({
 });
 clearInterval(sampler);
 clearInterval(breakdownTimer);
+clearTimeout(smapsTimer);
+const smapsEnd = smapsGroups(server.pid);
 const loadAfter = loadAverage();
 const metricsText = await call("GET", "/metrics");
 const serverCpu = cpuOf(server.pid);
@@ -232,6 +238,16 @@ console.log(
     "; heapUsed / external / arrayBuffers first → last (MB): " +
     (bd.length ? `${bd[0].heapUsedMb}/${bd[0].externalMb}/${bd[0].arrayBuffersMb} → ${bd.at(-1).heapUsedMb}/${bd.at(-1).externalMb}/${bd.at(-1).arrayBuffersMb}` : "n/a"),
 );
+if (smapsWarm && smapsEnd) {
+  console.log(
+    "resident by mapping (smaps), end of warm-up → end (MB): " +
+      Object.keys(smapsEnd)
+        .map((k) => `${k} ${f1(smapsWarm[k])} → ${f1(smapsEnd[k])}`)
+        .join(", "),
+  );
+}
+const second = steady.filter((s) => s.t >= WARMUP + (end - WARMUP) / 2);
+if (second.length > 2) console.log(`RSS slope over the second half of the measured window: ${f2(leastSquares(second.map((s) => ({ x: minutes(s.t), y: s.rss }))).slope)} MB/min`);
 if (process.env.SOAK_SERIES) {
   console.log("\nt_s rss_mb");
   for (const s of samples) console.log(`${s.t.toFixed(0)} ${s.rss.toFixed(1)}`);
