@@ -20,7 +20,6 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as lancedb from "@lancedb/lancedb";
 import { VariantRowsBuilder, VariantStore, prepareBatch } from "../dist/store/index.js";
-import { writeIpcFile } from "../dist/store/_native-write.js";
 import { TableWriter } from "../dist/pipeline/_writer.js";
 import { IdFilter } from "../dist/pipeline/_id-filter.js";
 
@@ -143,6 +142,7 @@ if (VIA === "lancedb") {
     db.close();
   };
 } else if (VIA === "encode") {
+  const { writeIpcFile } = await import("../dist/store/_native-write.js");
   const builder = new VariantRowsBuilder(DIMS, ROWS, "bench.vcf");
   let buffer = Buffer.allocUnsafe(1 << 20);
   let bytes = 0;
