@@ -133,10 +133,9 @@ describe.skipIf(ns === null)("storage faults mid-ingest", () => {
     expect(out.final.checkpoint).toMatchObject({ complete: true, variantsCommitted: smallIds.length });
   }, 300_000);
 
-  // Known defect, fixed only in src/store/lance.ts and src/reduce/model-file.ts: a short write
-  // publishes a truncated model, and the failed create leaves a table directory without a
-  // committed version that every later run refuses. Flip to it() when that fix lands.
-  it.fails("disk full before the first commit: a clear error, and after space is freed a rerun completes exactly", () => {
+  // Regression: a short write once published a truncated model, and the failed create left a
+  // table directory without a committed version that every later run refused.
+  it("disk full before the first commit: a clear error, and after space is freed a rerun completes exactly", () => {
     const where = path.join(dir, "tmpfs-first");
     // The 64-d model alone needs ~400 kB: 300 kB runs out while saving it or creating the table.
     const out = drive("disk-full", where, { small: "300k", big: "64m" });
@@ -470,10 +469,9 @@ describe("a stop during PCA training", () => {
 // ---------------------------------------------------------------------------------------
 
 describe("a kill during the write that creates the table", () => {
-  // Known defect, fixed only in src/store/lance.ts: the killed create leaves `variants.lance/`
-  // without a committed version, and every later run fails with "Table 'variants' exists but
-  // could not be loaded". Flip to it() when that fix lands.
-  it.fails("leaves no committed version, and the rerun completes exactly", async () => {
+  // Regression: the killed create left `variants.lance/` without a committed version, and
+  // every later run failed with "Table 'variants' exists but could not be loaded".
+  it("leaves no committed version, and the rerun completes exactly", async () => {
     const db = path.join(dir, "kill-create");
     const config = path.join(dir, "pca64.yaml");
     writeFileSync(config, "memoryOptimization:\n  targetDimensions: 64\n");

@@ -81,12 +81,13 @@ export async function saveModel(model: PcaModel, dir: string, name: string = def
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   const fh = await open(tmp, "w");
   try {
-    await fh.writev([prelude, header, pad, payload]);
+    // writeFile loops over short writes; writev reports a full disk as a short count, not an error.
+    await fh.writeFile(Buffer.concat([prelude, header, pad, payload]));
     await fh.sync(); // the rename must not publish a file whose bytes are still in flight
   } catch (err) {
     await fh.close();
     await rm(tmp, { force: true });
-    throw err;
+    throw new VcfAgentError(`cannot save PCA model ${path}: ${(err as Error).message}`, "PCA", { cause: err });
   }
   await fh.close();
   await rename(tmp, path);

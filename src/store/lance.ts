@@ -2,6 +2,7 @@
  * {@link VariantStore}: variants and their vectors in one LanceDB table — idempotent
  * batch writes keyed by variant_id, filtered cosine search, indexes and stats.
  */
+import { readdir, rm } from "node:fs/promises";
 import * as path from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 import { VcfAgentError } from "../errors.js";
@@ -163,6 +164,8 @@ export class VariantStore {
   #table: lancedb.Table | null;
   #dims: number | null;
   #writes: Promise<unknown> = Promise.resolve();
+  /** The table directory exists without a committed version: the first write clears it. */
+  #replaceUncommitted = false;
   readonly #native = new NativeWrites();
 
   private constructor(uri: string, name: string, db: lancedb.Connection, dir: string | null, readOnly: boolean, table: lancedb.Table | null, dims: number | null) {
@@ -202,11 +205,16 @@ export class VariantStore {
     const names = await wrap(where, () => db.tableNames());
     let table: lancedb.Table | null = null;
     let dims: number | null = null;
-    if (names.includes(name)) {
+    // A table directory without a committed version is what a write that created the table
+    // left when it was killed or failed (disk full): it holds no row, so the table is absent.
+    const uncommitted = dir !== null && names.includes(name) && !(await hasCommittedVersion(dir, name));
+    if (names.includes(name) && !uncommitted) {
       table = await wrap(where, () => db.openTable(name));
       dims = await widthOf(table, `table ${JSON.stringify(name)} in ${uri}`);
     }
-    return new VariantStore(uri, name, db, dir, readOnly, table, dims);
+    const store = new VariantStore(uri, name, db, dir, readOnly, table, dims);
+    store.#replaceUncommitted = uncommitted;
+    return store;
   }
 
   /** Vector width of the table, or null before the first batch creates it. */
@@ -288,8 +296,16 @@ export class VariantStore {
 
   async #tryCreate(data: import("apache-arrow").Table, where: string): Promise<lancedb.Table | null> {
     try {
+      if (this.#replaceUncommitted && this.#dir !== null) {
+        // Nothing in it was ever committed (checked at connect): clear it so the create starts clean.
+        await rm(path.join(this.#dir, `${this.tableName}.lance`), { recursive: true, force: true });
+        this.#replaceUncommitted = false;
+      }
       return await this.#db.createTable(this.tableName, data, { mode: "create" });
     } catch (e) {
+      // Only a table another writer committed meanwhile means "merge into it"; any other
+      // failure (disk full, read-only) is reported as itself.
+      if (this.#dir !== null && !(await hasCommittedVersion(this.#dir, this.tableName))) throw storeError(where, e);
       const names = await wrap(where, () => this.#db.tableNames());
       if (names.includes(this.tableName)) return null;
       throw storeError(where, e);
@@ -475,8 +491,28 @@ async function wrap<T>(where: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * LanceDB's message as a user reads it: the first cause only (the "Caused by" chain repeats
+ * it), without the Rust source locations and the error-kind wrapper.
+ * `lance error: LanceError(IO): No space left on device (os error 28), /usr/…/writer.rs:432:9  Caused by: …`
+ * becomes `lance error: No space left on device (os error 28)`.
+ */
+function lanceMessage(m: string): string {
+  return m
+    .split(/\s+Caused by:/)[0]!
+    .replace(/,\s*\/\S+\.rs:\d+:\d+/g, "")
+    .replace(/LanceError\(\w+\): /g, "")
+    .trim();
+}
+
+/** True when `<dir>/<table>.lance/_versions` holds a manifest: at least one commit happened. */
+async function hasCommittedVersion(dir: string, table: string): Promise<boolean> {
+  const names = await readdir(path.join(dir, `${table}.lance`, "_versions")).catch(() => [] as string[]);
+  return names.some((n) => n.endsWith(".manifest"));
+}
+
 function storeError(where: string, e: unknown): VcfAgentError {
   if (e instanceof VcfAgentError) return e;
-  const message = e instanceof Error ? e.message : String(e);
+  const message = e instanceof Error ? lanceMessage(e.message) : String(e);
   return new VcfAgentError(`${where}: ${message}`, "STORE", { cause: e });
 }
