@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveSessionConfig } from "../src/config.js";
 import { LocalEmbeddingProvider } from "../src/embedding/local.js";
+import type { EmbeddingProvider } from "../src/embedding/provider.js";
 import { sampleTrainingVectors } from "../src/pipeline/training.js";
 import { CheckpointStore } from "../src/pipeline/checkpoint.js";
 import { buildServer } from "../src/server/app.js";
@@ -406,44 +407,75 @@ describe("a stop during PCA training", () => {
     await expect(sampleTrainingVectors(small, { size: 64, provider: deaf, signal: controller.signal })).rejects.toMatchObject({ name: "AbortError" });
   });
 
-  it("the CLI: SIGINT while sampling exits 130 saying nothing was written; the rerun completes exactly", async () => {
-    const db = path.join(dir, "sigint-training");
-    let sent = false;
-    // The default 768-d fit (3,072 samples) takes seconds: the signal lands well inside it.
-    const r = await runCliAsync(["ingest", small, "--db", db], (text, child) => {
-      // The first progress line comes as training starts; the model is saved only after the fit.
-      if (!sent && text.includes("ingest: ")) {
-        sent = true;
-        child.kill("SIGINT");
-      }
+  it("the CLI: SIGINT while the training sample is being embedded exits 130 saying nothing was written; the rerun completes exactly", async () => {
+    // The embedding server holds the training requests until the signal: the stop lands in
+    // training every time (the fit itself is not interruptible, so timing alone would race it).
+    const state = { hold: true };
+    const server = await startServer((req, res: ServerResponse) => {
+      if (state.hold) return hang();
+      return sendJson(res, 200, openaiResponse((req.body?.input ?? []) as string[], DIMS));
     });
-    expect(sent).toBe(true);
-    expect(r.code, r.stderr).toBe(130);
-    expect(r.stderr).toContain("vcf-agent: interrupted before anything was written; rerun the same command to start again\n");
-    expect(r.stderr).not.toContain("internal error");
-    expect(existsSync(path.join(db, "variants.pca"))).toBe(false);
-    expect(existsSync(path.join(db, "variants.lance"))).toBe(false);
-    const again = await runCliAsync(["ingest", small, "--db", db, "--quiet"]);
-    expect(again.code, again.stderr).toBe(0);
-    expectExactly((await readTable(db, "variants", 1)).ids, smallIds);
+    const db = path.join(dir, "sigint-training");
+    const config = path.join(dir, "remote-pca8.yaml");
+    writeFileSync(config, `embedding:\n  dimensions: ${DIMS}\n  maxRetries: 0\n  timeoutMs: 60000\nmemoryOptimization:\n  targetDimensions: 8\n`);
+    const args = ["ingest", small, "--db", db, "--provider", "openai", "--base-url", `${server.origin}/v1`, "--model", "test-model", "--config", config];
+    try {
+      let child: ReturnType<typeof spawn> | undefined;
+      const run = runCliAsync(args, (_text, c) => (child ??= c));
+      while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 20));
+      child!.kill("SIGINT");
+      const r = await run;
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).toContain("vcf-agent: interrupted before anything was written; rerun the same command to start again\n");
+      expect(r.stderr).not.toContain("internal error");
+      expect(existsSync(path.join(db, "variants.pca"))).toBe(false);
+      expect(existsSync(path.join(db, "variants.lance"))).toBe(false);
+      state.hold = false;
+      const again = await runCliAsync([...args, "--quiet"]);
+      expect(again.code, again.stderr).toBe(0);
+      expect((await readTable(db, "variants", 1)).dims).toBe(8);
+      expectExactly((await readTable(db, "variants", 1)).ids, smallIds);
+    } finally {
+      await server.close();
+    }
   }, 180_000);
 
   it("the service: a shutdown while the job trains marks it interrupted and keeps the upload; re-sending resumes to the exact set", async () => {
     const db = path.join(dir, "serve-training");
-    const config = await resolveSessionConfig({ env: {}, overrides: { store: { uri: db } } });
+    const memoryOptimization = { targetDimensions: 64, trainingSamples: 3072 };
+    const config = await resolveSessionConfig({ env: {}, overrides: { store: { uri: db }, memoryOptimization } });
     const body = readFileSync(small);
-    const first = await buildServer({ config, logLevel: false });
+    // The local embedder, except that the training sample (chunks of 512; ingest batches are 25)
+    // waits for the abort: the shutdown lands in training every time.
+    const local = new LocalEmbeddingProvider();
+    let entered!: () => void;
+    const inTraining = new Promise<void>((resolve) => (entered = resolve));
+    const gated: EmbeddingProvider = {
+      id: local.id,
+      dimensions: local.dimensions,
+      embedQuery: (text, options) => local.embedQuery(text, options),
+      embedDocuments: (texts, options) => {
+        if (texts.length <= 100) return local.embedDocuments(texts, options);
+        entered();
+        return new Promise((_resolve, reject) => {
+          const signal = options?.signal;
+          if (signal === undefined) return;
+          if (signal.aborted) reject(signal.reason);
+          else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+        });
+      },
+    };
+    const first = await buildServer({ config, provider: gated, logLevel: false });
     const post = await first.app.inject({ method: "POST", url: "/v1/ingest?name=small.vcf.gz", payload: body, headers: { "content-type": "application/gzip" } });
     expect(post.statusCode).toBe(202);
     const { jobId } = post.json() as { jobId: string };
-    let job = first.jobs.get(jobId)!;
-    for (let i = 0; i < 2000 && job.progress?.phase !== "training"; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(job.progress?.phase).toBe("training");
-    expect(existsSync(path.join(db, "variants.pca"))).toBe(false);
+    await inTraining;
     await first.close(); // what SIGTERM does
-    job = first.jobs.get(jobId)!;
+    const job = first.jobs.get(jobId)!;
     expect(job.state).toBe("interrupted");
     expect(job.error).toBeNull();
+    expect(existsSync(path.join(db, "variants.pca"))).toBe(false);
     expect(existsSync(path.join(db, "variants.lance"))).toBe(false);
 
     const second = await buildServer({ config, logLevel: false });
