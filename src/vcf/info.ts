@@ -28,10 +28,15 @@ export function findInfo(text: string, from: number, to: number, key: string): s
   return undefined;
 }
 
+/** Keys listed before duplicates are looked up in a set instead of the array. */
+const FEW_KEYS = 16;
+
 /** Keys of the INFO text `text[from, to)` in file order, each once (`.` → none). */
 export function listInfoKeys(text: string, from: number, to: number, onDuplicate: (key: string) => void): string[] {
   const keys: string[] = [];
   if (to - from === 1 && text.charCodeAt(from) === 46) return keys;
+  // A set once the list is long: 200,000 keys compared by array scan cost 2·10¹⁰ comparisons.
+  let seen: Set<string> | undefined;
   let s = from;
   while (s < to) {
     let e = text.indexOf(";", s);
@@ -39,8 +44,13 @@ export function listInfoKeys(text: string, from: number, to: number, onDuplicate
     if (e > s) {
       const eq = text.indexOf("=", s);
       const key = text.slice(s, eq === -1 || eq > e ? e : eq);
-      if (keys.includes(key)) onDuplicate(key);
-      else keys.push(key);
+      if (seen === undefined && keys.length >= FEW_KEYS) seen = new Set(keys);
+      if (seen === undefined ? keys.includes(key) : seen.has(key)) {
+        onDuplicate(key);
+      } else {
+        keys.push(key);
+        seen?.add(key);
+      }
     }
     s = e + 1;
   }
@@ -51,6 +61,17 @@ const INT_RE = /^[+-]?\d+$/;
 const FLOAT_RE = /^[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)$/i;
 /** Marks a value that does not fit its declared Type. */
 const MISMATCH = Symbol("mismatch");
+
+/**
+ * An INFO list typed but not yet sliced to one ALT (what {@link InfoTyper.typed} returns
+ * for values that depend on the allele, or that must be copied for each caller).
+ */
+export class AlleleValues {
+  constructor(
+    readonly def: FieldDefinition,
+    readonly values: InfoScalar[],
+  ) {}
+}
 
 /** Types INFO values by the header and slices Number=A/R/G values to one ALT. */
 export class InfoTyper {
@@ -70,6 +91,16 @@ export class InfoTyper {
    * String (Flag when bare), with a warning.
    */
   value(key: string, raw: string | true, altIndex: number, altCount: number): InfoValue {
+    const t = this.typed(key, raw, altCount);
+    return t instanceof AlleleValues ? this.slice(t.def, t.values, altIndex, altCount) : t;
+  }
+
+  /**
+   * The part of {@link InfoTyper.value} that is the same for every ALT of a record: the
+   * final value, or the typed list that {@link InfoTyper.forAllele} slices. A record with
+   * many ALTs types its lists once instead of once per ALT.
+   */
+  typed(key: string, raw: string | true, altCount: number): InfoValue | AlleleValues {
     const def = this.defs.get(key);
     if (def === undefined) {
       this.warn(`info-undeclared:${key}`, `${this.source}: INFO key '${abbreviate(key)}' is not declared in the header; read as ${raw === true ? "Flag" : "String"}`);
@@ -87,7 +118,7 @@ export class InfoTyper {
       const v = convert(raw, def.type);
       if (v === MISMATCH) return this.mismatch(def, raw);
       if (def.number === "1" || (def.number === "A" && altCount === 1)) return v;
-      return this.slice(def, [v], altIndex, altCount);
+      return new AlleleValues(def, [v]);
     }
     const parts = raw.split(",");
     const values: InfoScalar[] = new Array<InfoScalar>(parts.length);
@@ -96,7 +127,17 @@ export class InfoTyper {
       if (v === MISMATCH) return this.mismatch(def, raw);
       values[i] = v;
     }
-    return this.slice(def, values, altIndex, altCount);
+    return new AlleleValues(def, values);
+  }
+
+  /**
+   * The value of one ALT from a {@link InfoTyper.typed} result shared by the ALTs of a
+   * record; lists that are not sliced are copied, so no two variants share an array.
+   */
+  forAllele(t: InfoValue | AlleleValues, altIndex: number, altCount: number): InfoValue {
+    if (!(t instanceof AlleleValues)) return Array.isArray(t) ? t.slice() : t;
+    const v = this.slice(t.def, t.values, altIndex, altCount);
+    return v === t.values ? v.slice() : v;
   }
 
   private slice(def: FieldDefinition, values: InfoScalar[], altIndex: number, altCount: number): InfoValue {

@@ -5,7 +5,7 @@
  * alive: copy the fields you need if you keep variants for long.
  */
 import type { AlleleKind, InfoValue, Variant, VcfHeader } from "./types.js";
-import type { InfoTyper } from "./info.js";
+import type { AlleleValues, InfoTyper } from "./info.js";
 import type { WarnFn } from "./header.js";
 import { findInfo, listInfoKeys } from "./info.js";
 import { alleleKind } from "./kind.js";
@@ -18,6 +18,21 @@ export interface RecordContext {
   readonly typer: InfoTyper;
   readonly warn: WarnFn;
 }
+
+/**
+ * INFO typed once for the multi-allelic record read last, by key. Its ALTs' variants slice
+ * the same lists: typing a 20,000-value Number=A list once per ALT took minutes for one
+ * 20,000-ALT record. Keyed by the typer (one per reader), the text piece and the INFO offset;
+ * it keeps that one piece alive until another multi-allelic record is read.
+ */
+const recordInfo = {
+  typer: undefined as InfoTyper | undefined,
+  text: "",
+  at: -1,
+  typed: new Map<string, InfoValue | AlleleValues | undefined>(),
+};
+/** Keys remembered per record; more are typed again on every call (memory stays bounded). */
+const RECORD_INFO_KEYS = 256;
 
 const QUAL_RE = /^[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)$/;
 
@@ -92,9 +107,10 @@ export class VcfVariant implements Variant {
    * `[0/0, 0/a, a/a]`; otherwise an array. See {@link InfoTyper.value}.
    */
   info(key: string): InfoValue | undefined {
-    const from = this.t7 + 1;
-    const raw = findInfo(this.text, from, this.t8, key);
-    return raw === undefined ? undefined : this.ctx.typer.value(key, raw, this.altIndex, this.altCount);
+    const typer = this.ctx.typer;
+    if (this.altCount > 1) return this.sharedInfo(typer, key);
+    const raw = findInfo(this.text, this.t7 + 1, this.t8, key);
+    return raw === undefined ? undefined : typer.value(key, raw, this.altIndex, this.altCount);
   }
 
   infoKeys(): readonly string[] {
@@ -136,6 +152,24 @@ export class VcfVariant implements Variant {
   /** A plain object for logs and JSON (INFO left raw). */
   toJSON(): Record<string, unknown> {
     return { variantId: this.variantId, chrom: this.chrom, pos: this.pos, id: this.id, ref: this.ref, alt: this.alt, altIndex: this.altIndex, altCount: this.altCount, kind: this.kind, qual: this.qual, filter: this.filter, info: this.rawInfo, line: this.line };
+  }
+
+  /** {@link VcfVariant.info} for one ALT of a multi-allelic record, through {@link recordInfo}. */
+  private sharedInfo(typer: InfoTyper, key: string): InfoValue | undefined {
+    const memo = recordInfo;
+    if (memo.typer !== typer || memo.at !== this.t7 || memo.text !== this.text) {
+      memo.typer = typer;
+      memo.text = this.text;
+      memo.at = this.t7;
+      memo.typed.clear();
+    }
+    let t = memo.typed.get(key);
+    if (t === undefined && !memo.typed.has(key)) {
+      const raw = findInfo(this.text, this.t7 + 1, this.t8, key);
+      t = raw === undefined ? undefined : typer.typed(key, raw, this.altCount);
+      if (memo.typed.size < RECORD_INFO_KEYS) memo.typed.set(key, t);
+    }
+    return t === undefined ? undefined : typer.forAllele(t, this.altIndex, this.altCount);
   }
 
   private hasFormat(): boolean {
