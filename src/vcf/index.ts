@@ -9,4 +9,5 @@ export { decodePercent } from "./percent.js";
 export { alleleKind, isReferenceBlockAllele } from "./kind.js";
 export { parseStructured, type StructuredValue } from "./meta.js";
 export { REGION_HINT, WINDOW_BUDGET_BYTES } from "./tabix.js";
+export { DEFAULT_MAX_LINE_BYTES } from "./lines.js";
 export type { Variant, VcfHeader, FieldDefinition, InfoValue, InfoScalar, AlleleKind } from "./types.js";

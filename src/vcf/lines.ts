@@ -15,17 +15,28 @@ import { BCF_UNSUPPORTED, isBcfMagic } from "./sniff.js";
 export const PIECE_BYTES = 32 << 10;
 
 /**
+ * Default longest line, in bytes. A line is held whole (bytes, then its string), so this
+ * bounds the reader's memory on input without newlines; 64 MiB leaves room for cohort
+ * lines of several hundred thousand samples.
+ */
+export const DEFAULT_MAX_LINE_BYTES = 64 << 20;
+
+/**
  * Yields strings that each hold one or more complete lines (every line ends in `\n`
- * except possibly the very last line of the input). A NUL byte or BCF content raises a
- * {@link VcfFormatError}; `linesDone()` must return how many lines the consumer has
- * processed so far, so the error can name the line with the NUL.
+ * except possibly the very last line of the input). A NUL byte, BCF content or a line
+ * longer than `maxLineBytes` raises a {@link VcfFormatError}; `linesDone()` must return
+ * how many lines the consumer has processed so far, so the error can name the line.
  */
 export async function* decodePieces(
   chunks: AsyncIterable<Buffer>,
   source: string,
   linesDone: () => number,
+  maxLineBytes = DEFAULT_MAX_LINE_BYTES,
 ): AsyncGenerator<string> {
-  let rest: Buffer | undefined; // bytes of a line whose end is not read yet
+  // Bytes of a line whose end is not read yet, joined once when it ends: appending chunk by
+  // chunk copied the line again for every chunk (a 100 MB line in 64 KiB chunks took 13 minutes).
+  let rest: Buffer[] = [];
+  let restBytes = 0;
   let first = true;
   for await (const buf of chunks) {
     if (first) {
@@ -35,15 +46,20 @@ export async function* decodePieces(
     const nul = buf.indexOf(0);
     const limit = nul === -1 ? buf.length : nul;
     let begin = 0;
-    if (rest !== undefined) {
+    if (restBytes > 0) {
       const nl = buf.indexOf(10);
       if (nl === -1 || nl >= limit) {
-        rest = Buffer.concat([rest, buf.subarray(0, limit)]);
+        rest.push(buf.subarray(0, limit));
+        restBytes += limit;
+        if (restBytes > maxLineBytes) throw tooLong(source, linesDone() + 1, maxLineBytes);
         if (nul !== -1) throw binary(source, linesDone());
         continue;
       }
-      yield decode(Buffer.concat([rest, buf.subarray(0, nl + 1)]));
-      rest = undefined;
+      if (restBytes + nl > maxLineBytes) throw tooLong(source, linesDone() + 1, maxLineBytes);
+      rest.push(buf.subarray(0, nl + 1));
+      yield decode(Buffer.concat(rest, restBytes + nl + 1));
+      rest = [];
+      restBytes = 0;
       begin = nl + 1;
     }
     const last = limit > begin ? buf.lastIndexOf(10, limit - 1) : -1;
@@ -54,13 +70,34 @@ export async function* decodePieces(
         stop = buf.lastIndexOf(10, begin + PIECE_BYTES - 1);
         if (stop < begin) stop = buf.indexOf(10, begin + PIECE_BYTES);
       }
+      if (stop - begin > maxLineBytes) checkLineLengths(buf, begin, stop, source, linesDone(), maxLineBytes);
       yield decode(buf.subarray(begin, stop + 1));
       begin = stop + 1;
     }
     if (nul !== -1) throw binary(source, linesDone());
-    if (begin < buf.length) rest = buf.subarray(begin);
+    if (begin < buf.length) {
+      rest.push(buf.subarray(begin));
+      restBytes = buf.length - begin;
+      if (restBytes > maxLineBytes) throw tooLong(source, linesDone() + 1, maxLineBytes);
+    }
   }
-  if (rest !== undefined && rest.length > 0) yield decode(rest);
+  if (restBytes > 0) yield decode(Buffer.concat(rest, restBytes));
+}
+
+/** Throws for the first line of `buf[begin, stop)` (lines end in `\n`) longer than `max`. */
+function checkLineLengths(buf: Buffer, begin: number, stop: number, source: string, linesDone: number, max: number): void {
+  let line = linesDone + 1;
+  for (let s = begin; s < stop; line++) {
+    let e = buf.indexOf(10, s);
+    if (e === -1 || e > stop) e = stop;
+    if (e - s > max) throw tooLong(source, line, max);
+    s = e + 1;
+  }
+}
+
+function tooLong(source: string, line: number, max: number): VcfFormatError {
+  const size = max >= 1 << 20 ? `${max / (1 << 20)} MiB` : `${max} bytes`;
+  return new VcfFormatError(source, line, `line is longer than ${size} (no newline within ${max} bytes): not a VCF file, or raise ReadOptions.maxLineBytes`);
 }
 
 /**

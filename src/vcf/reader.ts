@@ -3,11 +3,12 @@
  * (any Readable). Both read and validate the header before returning, then stream
  * variants in batches with memory bounded by one decoded chunk.
  */
+import { constants } from "node:buffer";
 import type { Readable } from "node:stream";
 import { ConfigError, VcfAgentError } from "../errors.js";
 import type { VcfHeader } from "./types.js";
 import { openPathBytes, openStreamBytes, type ByteSource } from "./open.js";
-import { decodePieces } from "./lines.js";
+import { DEFAULT_MAX_LINE_BYTES, decodePieces } from "./lines.js";
 import { HeaderReader } from "./header-read.js";
 import { InfoTyper } from "./info.js";
 import { OrderTracker } from "./order.js";
@@ -33,9 +34,17 @@ export interface ReadOptions {
    * messages kept) and reading goes on; variants already yielded are unaffected.
    */
   onInvalid?: InvalidPolicy;
+  /**
+   * Longest line accepted, in bytes (default {@link DEFAULT_MAX_LINE_BYTES}, 64 MiB). A line
+   * is held whole while it is read, so this bounds memory on input without newlines; a
+   * longer line throws {@link VcfFormatError} naming it.
+   */
+  maxLineBytes?: number;
   /** Aborts reading between chunks. */
   signal?: AbortSignal;
 }
+
+const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH;
 
 /** Batch size of the per-variant iterator. */
 const ITERATOR_BATCH = 1024;
@@ -93,7 +102,7 @@ export class VcfReader {
     const headerReader = new HeaderReader(source, warn);
     let parser: RecordParser | undefined;
     const linesDone = (): number => parser?.lineNo ?? headerReader.lineNo;
-    const pieces = decodePieces(bytes.chunks(linesDone, options.signal), source, linesDone);
+    const pieces = decodePieces(bytes.chunks(linesDone, options.signal), source, linesDone, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
     try {
       if (options.region !== undefined && bytes.compression !== "bgzf") {
         const what = bytes.compression === "gzip" ? "gzip- but not bgzip-compressed" : "not compressed";
@@ -190,7 +199,11 @@ function* parseDelivering(parser: RecordParser, text: string, from: number): Gen
 }
 
 function checkOptions(options: ReadOptions): void {
-  const { onInvalid, region, indexPath } = options;
+  const { onInvalid, region, indexPath, maxLineBytes } = options;
+  // A JS string holds at most MAX_STRING_LENGTH characters, and a line becomes one string.
+  if (maxLineBytes !== undefined && (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1 || maxLineBytes > MAX_STRING_LENGTH)) {
+    throw new ConfigError("maxLineBytes", `must be an integer from 1 to ${MAX_STRING_LENGTH}, got ${String(maxLineBytes)}`);
+  }
   if (onInvalid !== undefined && onInvalid !== "error" && onInvalid !== "skip") {
     throw new ConfigError("onInvalid", `must be "error" or "skip", got ${JSON.stringify(onInvalid)}`);
   }
