@@ -8,7 +8,7 @@ import type { WarnFn } from "./header.js";
 import type { RecordParser } from "./record.js";
 import type { VcfVariant } from "./variant.js";
 import { parseRegion } from "./region.js";
-import { openTabix, regionLines } from "./tabix.js";
+import { openTabix, regionLines, tabixCall } from "./tabix.js";
 
 /** What a region read needs from the reader being opened. */
 export interface RegionReadArgs {
@@ -34,7 +34,7 @@ export interface RegionRead {
  */
 export async function prepareRegionRead(a: RegionReadArgs): Promise<RegionRead> {
   const tabix = await openTabix(a.path, a.region, a.indexPath);
-  const indexed = await tabix.file.getReferenceSequenceNames();
+  const indexed = await tabixCall(tabix, tabix.file.getReferenceSequenceNames());
   const region = parseRegion(a.region, a.source, new Set([...indexed, ...a.header.contigs.keys()]));
   a.parser.regionLabel = `${a.source} (region ${a.region})`;
   const known = indexed.includes(region.chrom);

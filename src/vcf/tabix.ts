@@ -7,7 +7,7 @@ import { access, open } from "node:fs/promises";
 import { inflateRawSync } from "node:zlib";
 import { TabixIndexedFile } from "@gmod/tabix";
 import { LocalFile, type GenericFilehandle } from "generic-filehandle2";
-import { VcfAgentError } from "../errors.js";
+import { VcfAgentError, VcfFormatError } from "../errors.js";
 import type { Region } from "./region.js";
 
 /** Compressed bytes (per the index) below which a region is read in one go. */
@@ -22,6 +22,8 @@ export const REGION_HINT = "region reads need a bgzip-compressed file with a .tb
 export interface TabixSource {
   readonly file: TabixIndexedFile;
   readonly indexPath: string;
+  /** `file (region R)`: where errors of this read point. */
+  readonly label: string;
   /** Compressed bytes fetched from the data file so far. */
   bytesRead(): number;
 }
@@ -48,7 +50,22 @@ export async function openTabix(path: string, region: string, indexPath?: string
   const file = csi
     ? new TabixIndexedFile({ filehandle: data, csiFilehandle: new LocalFile(found) })
     : new TabixIndexedFile({ filehandle: data, tbiFilehandle: new LocalFile(found) });
-  return { file, indexPath: found, bytesRead: () => data.bytes };
+  return { file, indexPath: found, label: `${path} (region ${region})`, bytesRead: () => data.bytes };
+}
+
+/**
+ * Awaits one @gmod/tabix call. Its own errors (inflate failures, impossible index fields,
+ * bad BGZF headers — a damaged file or index) become a {@link VcfFormatError} naming the
+ * file, the region and the index; aborts and our own errors pass through.
+ */
+export async function tabixCall<T>(src: TabixSource, call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    if (err instanceof VcfAgentError || (err instanceof Error && err.name === "AbortError")) throw err;
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new VcfFormatError(src.label, undefined, `cannot read the file through its index ${src.indexPath} (${msg}); the file or the index is damaged`, { cause: err });
+  }
 }
 
 /** Window sizing: compressed bytes allowed for a single-shot read, and lines aimed at per window after that. */
@@ -75,11 +92,11 @@ export async function* regionLines(
   plan: WindowPlan = DEFAULT_PLAN,
 ): AsyncGenerator<string[]> {
   const { file } = src;
-  const maxEnd = (await file.getMetadata()).maxRefLength;
+  const maxEnd = (await tabixCall(src, file.getMetadata())).maxRefLength;
   const endExcl = Math.min(region.end ?? contigLength ?? maxEnd, maxEnd);
   const chrom = region.chrom;
   let ws = region.start - 1;
-  const total = await file.bytesForRegions([{ refName: chrom, start: ws, end: endExcl }]);
+  const total = await tabixCall(src, file.bytesForRegions([{ refName: chrom, start: ws, end: endExcl }]));
   if (total === 0) return;
   let width = total <= plan.budgetBytes ? endExcl - ws : Math.max(MIN_WINDOW, Math.floor(((endExcl - ws) * plan.budgetBytes) / total));
   let first = true;
@@ -92,12 +109,12 @@ export async function* regionLines(
     const lineCallback = (line: string, _offset: number, start0: number): void => {
       if (start0 >= lowest) lines.push(line);
     };
-    await file.getLines(chrom, ws, we, signal === undefined ? { lineCallback } : { lineCallback, signal });
+    await tabixCall(src, file.getLines(chrom, ws, we, signal === undefined ? { lineCallback } : { lineCallback, signal }));
     if (lines.length > 0) yield lines;
     first = false;
     ws = we;
     if (ws >= endExcl) return;
-    if (lines.length === 0 && (await file.bytesForRegions([{ refName: chrom, start: ws, end: endExcl }])) === 0) return;
+    if (lines.length === 0 && (await tabixCall(src, file.bytesForRegions([{ refName: chrom, start: ws, end: endExcl }]))) === 0) return;
     width = Math.max(MIN_WINDOW, Math.min(width * 8, Math.floor((width * plan.targetLines) / Math.max(lines.length, 1))));
   }
 }
