@@ -81,6 +81,7 @@ const OUTCOMES = ["accepted", "rejected-line", "rejected-region", "rejected-file
 const perMutator = new Map();
 const reasons = new Map();
 const failures = [];
+const harnessErrors = [];
 let done = 0;
 let next = 0;
 const started = performance.now();
@@ -153,7 +154,15 @@ await new Promise((resolve) => {
       if (ended) return;
       ended = true;
       clearTimeout(timer);
-      if (current !== undefined) record(current, generateCase(seeds, runSeed, current, api.mulberry32, options).mutator, { outcome: "failure", failure: why, ms: 0 });
+      if (current !== undefined) {
+        let c;
+        try {
+          c = generateCase(seeds, runSeed, current, api.mulberry32, options);
+        } catch (err) {
+          harnessErrors.push(`case ${current}: ${err instanceof Error ? err.stack : String(err)}`);
+        }
+        if (c !== undefined) record(current, c.mutator, { outcome: "failure", failure: why, ms: 0 }, c);
+      }
       void w.terminate();
       spawn(slot);
     };
@@ -162,6 +171,11 @@ await new Promise((resolve) => {
       else if (m.type === "start") {
         const deadline = Math.max(30_000, 3 * m.budgetMs);
         timer = setTimeout(() => replace(`hang: no answer within ${Math.round(deadline / 1000)} s`), deadline);
+      } else if (m.type === "harness-error") {
+        harnessErrors.push(`case ${m.index}: ${m.error}`);
+        console.log(`HARNESS ERROR case ${m.index} (a fuzzer bug, not a reader failure): ${m.error}`);
+        done++;
+        feed();
       } else if (m.type === "done") {
         finish();
         record(m.index, m.mutator, m.result);
@@ -197,7 +211,8 @@ for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 12))
 console.log(`\n${fmt(totals.cases)} cases in ${seconds.toFixed(1)} s: ${rate(totals.cases / seconds)} cases/s; peak RSS ${fmt(peakRss)} MiB; failures ${failures.length}; load average ${la()} at end`);
 const summary = opt("summary", undefined);
 if (summary !== undefined) {
-  const out = { cases: totals.cases, seed: runSeed, workers, seconds, casesPerSecond: totals.cases / seconds, peakRssMiB: peakRss, loadAverageEnd: loadavg(), perMutator: Object.fromEntries(perMutator), failures, rejections: Object.fromEntries(reasons) };
+  const out = { cases: totals.cases, seed: runSeed, workers, seconds, casesPerSecond: totals.cases / seconds, peakRssMiB: peakRss, loadAverageEnd: loadavg(), perMutator: Object.fromEntries(perMutator), failures, harnessErrors, rejections: Object.fromEntries(reasons) };
   writeFileSync(path.resolve(summary), `${JSON.stringify(out, null, 2)}\n`);
 }
-process.exit(failures.length > 0 ? 1 : 0);
+if (harnessErrors.length > 0) console.log(`${harnessErrors.length} case(s) could not be built (fuzzer bugs, listed above)`);
+process.exit(failures.length > 0 || harnessErrors.length > 0 ? 1 : 0);

@@ -174,10 +174,12 @@ const HEADER_TOKENS = ["", ".", "A", "R", "G", "0", "1", "-1", "2147483648", "In
 /** Breaks meta lines (brackets, quotes, Number/Type/ID) or the #CHROM line, or misplaces header lines. */
 export function headerDamage(rng, seed) {
   const lines = allLines(seed);
-  const h = seedLines(seed).header.length;
   const notes = [];
   const ops = rng.range(1, 3);
   for (let o = 0; o < ops; o++) {
+    // Lines come and go with each operation: find the #CHROM line again every time.
+    const chromAt = lines.findIndex((l) => l[0] === 0x23 && l[1] !== 0x23);
+    const h = chromAt === -1 ? lines.length : chromAt + 1;
     const metaCount = Math.max(0, h - 1);
     const op = rng.int(9);
     if (op <= 3 && metaCount > 0) {

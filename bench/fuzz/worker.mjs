@@ -11,7 +11,14 @@ const api = await loadApi(distDir);
 const seeds = loadSeeds(dataDir);
 
 parentPort.on("message", async (index) => {
-  const c = generateCase(seeds, runSeed, index, api.mulberry32, options);
+  let c;
+  try {
+    c = generateCase(seeds, runSeed, index, api.mulberry32, options);
+  } catch (err) {
+    // A bug of the fuzzer itself, not of the reader: reported apart.
+    parentPort.postMessage({ type: "harness-error", index, error: err instanceof Error ? err.stack : String(err) });
+    return;
+  }
   parentPort.postMessage({ type: "start", index, budgetMs: budgetOf(c).ms });
   const result = await runCase(api, c, { tmpDir });
   parentPort.postMessage({ type: "done", index, mutator: c.mutator, seed: c.seed, note: c.note, result });
