@@ -17,6 +17,11 @@ export interface AnnotationLayout {
   eff?: boolean;
   /** `EFF` subfield names inside the parentheses (`Effect_Impact`, ..., `Gene_Name`, ...). */
   effFields?: string[];
+  /**
+   * True when CSQ and ANN are declared with a Number other than A, R or G, so every ALT of a
+   * record reads the same entry list and one index of it serves them all.
+   */
+  sharedEntries?: boolean;
 }
 
 /** Where a {@link VariantAnnotation}'s values came from. */
@@ -97,6 +102,10 @@ export function annotationLayout(header: VcfHeader): AnnotationLayout {
     layout.eff = true;
     layout.effFields = names.some((n) => /^gene_name$/i.test(n)) ? names : [...DEFAULT_EFF_FIELDS];
   }
+  if (csq || ann) {
+    const perAllele = (n: string | undefined) => n === "A" || n === "R" || n === "G";
+    layout.sharedEntries = !perAllele(csq?.number) && !perAllele(ann?.number);
+  }
   return layout;
 }
 
@@ -153,6 +162,43 @@ function presentKeys(raw: string): number {
 // Keys present on the record being annotated (annotate is synchronous, so one slot serves).
 let present = 0;
 
+/**
+ * What annotate works out once for a multi-allelic record and its ALTs share: the keys
+ * present and the CSQ/ANN entry indexes. Keyed by the INFO text (VcfVariant hands out one
+ * string per record, so the comparison is by identity) and the layout.
+ */
+interface RecordCache {
+  raw: string | undefined;
+  layout: AnnotationLayout | undefined;
+  mask: number;
+  CSQ: EntryIndex | null | undefined;
+  ANN: EntryIndex | null | undefined;
+}
+const record: RecordCache = { raw: undefined, layout: undefined, mask: 0, CSQ: undefined, ANN: undefined };
+
+/** The per-record cache for `variant`, emptied first when it holds another record; undefined for one-ALT records. */
+function recordCache(variant: Variant, layout: AnnotationLayout, raw: string): RecordCache | undefined {
+  if (variant.altCount === 1) return undefined;
+  if (record.raw !== raw || record.layout !== layout) {
+    record.raw = raw;
+    record.layout = layout;
+    record.mask = presentKeys(raw);
+    record.CSQ = undefined;
+    record.ANN = undefined;
+  }
+  return record;
+}
+
+/** The entry index of CSQ or ANN for `v`, from the record cache when the list is the same for every ALT. */
+function entryIndex(v: Variant, key: "CSQ" | "ANN", shared: RecordCache | undefined, alleleIdx: number, alleleNumIdx: number): EntryIndex | null {
+  const reuse = shared !== undefined && shared.layout?.sharedEntries === true;
+  if (reuse && shared[key] !== undefined) return shared[key];
+  const list = entries(info(v, key));
+  const index = list && list.length > 0 ? new EntryIndex(list, "|", alleleIdx, alleleNumIdx) : null;
+  if (reuse) shared[key] = index;
+  return index;
+}
+
 /** `v.info(key)` when the record has `key`, without searching for keys it lacks. */
 function info(v: Variant, key: ReadKey): InfoValue | undefined {
   return (present & KEY_BIT.get(key)!) !== 0 ? v.info(key) : undefined;
@@ -166,16 +212,18 @@ const UNINFORMATIVE_CONDITIONS = new Set(["not provided", "not specified", "see 
  * VEP CSQ (else SnpEff ANN, else EFF) entries that belong to this ALT.
  */
 export function annotate(variant: Variant, layout: AnnotationLayout): VariantAnnotation {
-  present = presentKeys(variant.rawInfo);
+  const raw = variant.rawInfo;
+  const shared = recordCache(variant, layout, raw);
+  present = shared ? shared.mask : presentKeys(raw);
   const clin = clinvar(variant);
   let pred: Predicted | undefined;
   let predSource: "vep" | "snpeff" | undefined;
   if (layout.csq) {
-    pred = fromCsq(variant, layout.csq);
+    pred = fromCsq(variant, layout.csq, shared);
     if (pred) predSource = "vep";
   }
   if (!pred && layout.ann) {
-    pred = fromAnn(variant, layout.ann);
+    pred = fromAnn(variant, layout.ann, shared);
     if (pred) predSource = "snpeff";
   }
   if (!pred && layout.eff) {
@@ -408,67 +456,126 @@ function field(entry: string, n: number, i: number): string | undefined {
   return e > s ? entry.slice(s, e) : undefined;
 }
 
+/** Lists at most this long are searched entry by entry; longer ones get a map on first use. */
+const FEW_ENTRIES = 16;
+
 /**
- * How a predictor's Allele subfield relates to this ALT: 2 = written as the ALT,
- * 1 = written VEP-style without the shared first base (`-` for nothing left), 0 = another allele.
+ * The Allele and ALLELE_NUM subfields of every entry of one CSQ/ANN value, so an ALT's
+ * entries are found without splitting every entry for every ALT (a record with 2,000 ALTs
+ * and one VEP entry each took 4 s to describe when each ALT scanned all entries). The ALTs
+ * of a record share one index when the value is the same list for all of them.
  */
-function alleleMatch(entry: string, n: number, i: number, v: Variant): number {
-  if (i < 0 || i >= n) return 0;
-  if (fieldIs(entry, n, i, v.alt)) return 2;
+class EntryIndex {
+  private readonly alleles: (string | undefined)[];
+  /** ALLELE_NUM per entry, read on first need (most ALTs are found by their Allele text). */
+  private numbers: (string | undefined)[] | null | undefined;
+  private byAllele: Map<string, number[]> | undefined;
+  private byNumber: Map<string, number[]> | undefined;
+
+  constructor(
+    readonly list: readonly string[],
+    private readonly sep: string,
+    alleleIdx: number,
+    private readonly alleleNumIdx: number,
+  ) {
+    const alleles = new Array<string | undefined>(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
+      const n = splitFields(e, sep, alleleIdx);
+      alleles[i] = alleleIdx >= 0 && alleleIdx < n ? e.slice(starts[alleleIdx]!, ends[alleleIdx]!) : undefined;
+    }
+    this.alleles = alleles;
+  }
+
+  /** True when some entry carries ALLELE_NUM. */
+  get hasNumber(): boolean {
+    return this.allNumbers() !== null;
+  }
+
+  /** Indexes, in order, of the entries whose Allele subfield is `text`. */
+  withAllele(text: string): readonly number[] {
+    if (this.alleles.length <= FEW_ENTRIES) return scan(this.alleles, text);
+    return (this.byAllele ??= group(this.alleles)).get(text) ?? NONE;
+  }
+
+  /** Indexes, in order, of the entries whose ALLELE_NUM is `text`. */
+  withNumber(text: string): readonly number[] {
+    const numbers = this.allNumbers();
+    if (numbers === null) return NONE;
+    if (numbers.length <= FEW_ENTRIES) return scan(numbers, text);
+    return (this.byNumber ??= group(numbers)).get(text) ?? NONE;
+  }
+
+  /** Every entry's index. */
+  all(): readonly number[] {
+    return Array.from(this.list, (_, i) => i);
+  }
+
+  private allNumbers(): (string | undefined)[] | null {
+    if (this.numbers !== undefined) return this.numbers;
+    let numbers: (string | undefined)[] | null = null;
+    const idx = this.alleleNumIdx;
+    if (idx >= 0) {
+      for (let i = 0; i < this.list.length; i++) {
+        const e = this.list[i]!;
+        const num = field(e, splitFields(e, this.sep, idx), idx);
+        if (num !== undefined) (numbers ??= new Array<string | undefined>(this.list.length))[i] = num;
+      }
+    }
+    return (this.numbers = numbers);
+  }
+}
+
+const NONE: readonly number[] = [];
+
+function scan(values: readonly (string | undefined)[], text: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < values.length; i++) if (values[i] === text) out.push(i);
+  return out;
+}
+
+function group(values: readonly (string | undefined)[]): Map<string, number[]> {
+  const map = new Map<string, number[]>();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === undefined) continue;
+    const at = map.get(v);
+    if (at) at.push(i);
+    else map.set(v, [i]);
+  }
+  return map;
+}
+
+/**
+ * The entries of this ALT: those whose Allele is written as the ALT, else those written
+ * VEP-style without the shared first base (`-` when nothing is left), else by ALLELE_NUM
+ * when the entries carry it, else all entries of a one-ALT record; undefined when none
+ * belong to it. Allele text comes first because files decomposed after annotation keep the
+ * original record's ALLELE_NUM.
+ */
+function entriesFor(index: EntryIndex, v: Variant): readonly number[] | undefined {
   const { ref, alt } = v;
+  const exact = index.withAllele(alt);
+  if (exact.length > 0) return exact;
   if (ref.length > 0 && alt.length > 0 && ref.charCodeAt(0) === alt.charCodeAt(0)) {
-    const len = ends[i]! - starts[i]!;
-    if (alt.length === 1) return len === 1 && entry.charCodeAt(starts[i]!) === 45 /* - */ ? 1 : 0;
-    return len === alt.length - 1 && entry.startsWith(alt.slice(1), starts[i]!) ? 1 : 0;
+    const trimmed = index.withAllele(alt.length === 1 ? "-" : alt.slice(1));
+    if (trimmed.length > 0) return trimmed;
   }
-  return 0;
-}
-
-/** Match level meaning "no Allele matched: compare ALLELE_NUM with this ALT's number". */
-const BY_NUMBER = -2;
-/** Match level meaning "no Allele matched in a one-ALT record: every entry is this ALT's". */
-const ANY = 0;
-
-/**
- * How entries will be matched to this ALT: by Allele as written (2), else by Allele
- * VEP-trimmed (1), else by ALLELE_NUM when the entries carry it, else all entries of a
- * one-ALT record; -1 when none belong to it. Allele text comes first because files
- * decomposed after annotation keep the original record's ALLELE_NUM.
- */
-function matchMode(list: readonly string[], sep: string, alleleIdx: number, v: Variant, alleleNumIdx = -1): number {
-  let best = 0;
-  let hasNumber = false;
-  for (const e of list) {
-    const n = splitFields(e, sep, Math.max(alleleIdx, alleleNumIdx));
-    const level = alleleMatch(e, n, alleleIdx, v);
-    if (level > best) best = level;
-    if (best === 2) return 2;
-    if (!hasNumber && alleleNumIdx >= 0 && field(e, n, alleleNumIdx) !== undefined) hasNumber = true;
-  }
-  if (best > 0) return best;
-  if (hasNumber) return BY_NUMBER;
-  return v.altCount === 1 ? ANY : -1;
-}
-
-/** True when the entry whose fields were just split belongs to this ALT under `mode`. */
-function entryMatches(e: string, n: number, mode: number, alleleIdx: number, alleleNumIdx: number, v: Variant): boolean {
-  if (mode === ANY) return true;
-  if (mode === BY_NUMBER) return fieldIs(e, n, alleleNumIdx, String(v.altIndex + 1));
-  return alleleMatch(e, n, alleleIdx, v) === mode;
+  if (index.hasNumber) return index.withNumber(String(v.altIndex + 1));
+  return v.altCount === 1 ? index.all() : undefined;
 }
 
 /** VEP CSQ: among this ALT's entries prefer PICK=1, then CANONICAL=YES, then the most severe consequence. */
-function fromCsq(v: Variant, names: readonly string[]): Predicted | undefined {
-  const list = entries(info(v, "CSQ"));
-  if (!list || list.length === 0) return undefined;
+function fromCsq(v: Variant, names: readonly string[], shared: RecordCache | undefined): Predicted | undefined {
   const ix = csqIndex(names);
-  const mode = matchMode(list, "|", ix.allele, v, ix.alleleNum);
-  if (mode === -1) return undefined;
+  const index = entryIndex(v, "CSQ", shared, ix.allele, ix.alleleNum);
+  const picks = index && entriesFor(index, v);
+  if (!index || !picks) return undefined;
   let chosen: string | undefined;
   let bestScore = -Infinity;
-  for (const e of list) {
+  for (const i of picks) {
+    const e = index.list[i]!;
     const n = splitFields(e, "|", ix.max);
-    if (!entryMatches(e, n, mode, ix.allele, ix.alleleNum, v)) continue;
     const rank = ix.consequence >= 0 && ix.consequence < n
       ? consequenceRank(mostSevere(e, "&", starts[ix.consequence]!, ends[ix.consequence]!) ?? "")
       : 1000;
@@ -522,9 +629,7 @@ function afterColon(s: string): string {
 }
 
 /** SnpEff ANN: the first entry for this ALT (SnpEff sorts entries most severe first). */
-function fromAnn(v: Variant, names: readonly string[]): Predicted | undefined {
-  const list = entries(info(v, "ANN"));
-  if (!list || list.length === 0) return undefined;
+function fromAnn(v: Variant, names: readonly string[], shared: RecordCache | undefined): Predicted | undefined {
   const at = (name: string) => names.indexOf(name);
   const iAllele = at("Allele");
   const iAnn = at("Annotation");
@@ -534,11 +639,12 @@ function fromAnn(v: Variant, names: readonly string[]): Predicted | undefined {
   const iC = at("HGVS.c");
   const iP = at("HGVS.p");
   const max = Math.max(iAllele, iAnn, iImpact, iGene, iGeneId, iC, iP);
-  const mode = matchMode(list, "|", iAllele, v);
-  if (mode === -1) return undefined;
-  for (const e of list) {
+  const index = entryIndex(v, "ANN", shared, iAllele, -1);
+  const picks = index && entriesFor(index, v);
+  if (!index || !picks) return undefined;
+  for (const i of picks) {
+    const e = index.list[i]!;
     const n = splitFields(e, "|", max);
-    if (!entryMatches(e, n, mode, iAllele, -1, v)) continue;
     const out: Predicted = {};
     const consequence = iAnn >= 0 && iAnn < n ? mostSevere(e, "&", starts[iAnn]!, ends[iAnn]!) : undefined;
     if (consequence !== undefined) out.consequence = consequence;

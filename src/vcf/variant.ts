@@ -30,6 +30,8 @@ const recordInfo = {
   text: "",
   at: -1,
   typed: new Map<string, InfoValue | AlleleValues | undefined>(),
+  /** The INFO column as one string object, so per-record caches downstream (annotate) compare by identity. */
+  raw: undefined as string | undefined,
 };
 /** Keys remembered per record; more are typed again on every call (memory stays bounded). */
 const RECORD_INFO_KEYS = 256;
@@ -98,7 +100,9 @@ export class VcfVariant implements Variant {
   }
 
   get rawInfo(): string {
-    return this.text.slice(this.t7 + 1, this.t8);
+    if (this.altCount === 1) return this.text.slice(this.t7 + 1, this.t8);
+    const memo = this.record();
+    return (memo.raw ??= this.text.slice(this.t7 + 1, this.t8));
   }
 
   /**
@@ -154,15 +158,23 @@ export class VcfVariant implements Variant {
     return { variantId: this.variantId, chrom: this.chrom, pos: this.pos, id: this.id, ref: this.ref, alt: this.alt, altIndex: this.altIndex, altCount: this.altCount, kind: this.kind, qual: this.qual, filter: this.filter, info: this.rawInfo, line: this.line };
   }
 
-  /** {@link VcfVariant.info} for one ALT of a multi-allelic record, through {@link recordInfo}. */
-  private sharedInfo(typer: InfoTyper, key: string): InfoValue | undefined {
+  /** {@link recordInfo}, emptied first when it holds another record than this variant's. */
+  private record(): typeof recordInfo {
     const memo = recordInfo;
+    const typer = this.ctx.typer;
     if (memo.typer !== typer || memo.at !== this.t7 || memo.text !== this.text) {
       memo.typer = typer;
       memo.text = this.text;
       memo.at = this.t7;
       memo.typed.clear();
+      memo.raw = undefined;
     }
+    return memo;
+  }
+
+  /** {@link VcfVariant.info} for one ALT of a multi-allelic record, through {@link recordInfo}. */
+  private sharedInfo(typer: InfoTyper, key: string): InfoValue | undefined {
+    const memo = this.record();
     let t = memo.typed.get(key);
     if (t === undefined && !memo.typed.has(key)) {
       const raw = findInfo(this.text, this.t7 + 1, this.t8, key);
