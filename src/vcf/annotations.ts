@@ -372,12 +372,16 @@ function frequency(value: InfoValue | undefined, altIndex: number): number | und
   return Number.isFinite(n) && scalar !== "" ? n : undefined;
 }
 
-/** An INFO value as the text the file held (lists re-joined with `,`); undefined for absent, flags and `.`. */
+/**
+ * An INFO value as the text the file held (lists re-joined with `,`); undefined for absent,
+ * flags, and values with nothing in them (`.`, empty, or a list of those: `CLNSIG=` declared
+ * Number=. gave `""` and made an unannotated variant look like a ClinVar one).
+ */
 function infoText(value: InfoValue | undefined): string | undefined {
   if (value === undefined || value === null || typeof value === "boolean") return undefined;
   if (typeof value === "string") return value === "" || value === "." ? undefined : value;
   if (typeof value === "number") return String(value);
-  if (value.length === 0 || (value.length === 1 && (value[0] === null || value[0] === "."))) return undefined;
+  if (value.every((x) => x === null || x === "" || x === ".")) return undefined;
   return value.map((x) => (x === null ? "." : String(x))).join(",");
 }
 
