@@ -3,12 +3,13 @@
  * every line of a range through a callback with no back-pressure, so a large region is
  * read in windows: memory stays bounded even for a whole chromosome of a dense file.
  */
-import { access, open } from "node:fs/promises";
-import { inflateRawSync } from "node:zlib";
+import { access, open, readFile, stat } from "node:fs/promises";
+import { gunzipSync, inflateRawSync } from "node:zlib";
 import { TabixIndexedFile } from "@gmod/tabix";
 import { LocalFile, type GenericFilehandle } from "generic-filehandle2";
 import { VcfAgentError, VcfFormatError } from "../errors.js";
 import type { Region } from "./region.js";
+import { indexProblem } from "./index-check.js";
 
 /** Compressed bytes (per the index) below which a region is read in one go. */
 export const WINDOW_BUDGET_BYTES = 4 << 20;
@@ -45,12 +46,15 @@ export async function openTabix(path: string, region: string, indexPath?: string
     const looked = candidates.join(" or ");
     throw new VcfAgentError(`${path}: region '${region}': no index found (looked for ${looked}); ${REGION_HINT}`, "VCF_REGION");
   }
+  const kind = await indexMagic(found, path, region);
+  const label = `${path} (region ${region})`;
+  await checkIndex(found, kind, path, label);
   const data = new CountingFile(new LocalFile(path));
-  const csi = (await indexMagic(found, path, region)) === "CSI";
+  const csi = kind === "CSI";
   const file = csi
     ? new TabixIndexedFile({ filehandle: data, csiFilehandle: new LocalFile(found) })
     : new TabixIndexedFile({ filehandle: data, tbiFilehandle: new LocalFile(found) });
-  return { file, indexPath: found, label: `${path} (region ${region})`, bytesRead: () => data.bytes };
+  return { file, indexPath: found, label, bytesRead: () => data.bytes };
 }
 
 /**
@@ -146,6 +150,23 @@ async function indexMagic(indexPath: string, path: string, region: string): Prom
     await fh.close();
   }
   throw new VcfAgentError(`${path}: region '${region}': ${indexPath} is not a tabix (.tbi) or CSI index; ${REGION_HINT}`, "VCF_REGION");
+}
+
+/**
+ * Inflates the whole index and bounds-checks it against the data file (see index-check.ts)
+ * before @gmod/tabix trusts its counts and offsets.
+ * @throws VcfFormatError naming the read (`file (region R)`) and the index.
+ */
+async function checkIndex(indexPath: string, kind: "TBI" | "CSI", path: string, label: string): Promise<void> {
+  let problem: string | undefined;
+  try {
+    problem = indexProblem(gunzipSync(await readFile(indexPath)), kind, (await stat(path)).size);
+  } catch (err) {
+    problem = `it does not inflate (${err instanceof Error ? err.message : String(err)})`;
+  }
+  if (problem !== undefined) {
+    throw new VcfFormatError(label, undefined, `the index ${indexPath} is damaged or not this file's: ${problem}; re-create it with \`tabix -p vcf FILE.gz\``);
+  }
 }
 
 /** Delegates to a file handle and counts the bytes read through it (for progress). */
