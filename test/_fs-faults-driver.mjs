@@ -67,19 +67,30 @@ if (args.scenario === "disk-full") {
   mkdirSync(join(db, "variants.checkpoints"), { recursive: true });
   const run = ingest();
   // The first checkpoint means one commit is in: from here on, every write must fail.
-  await new Promise((resolve) => {
+  const first = await new Promise((resolve) => {
     const w = watch(join(db, "variants.checkpoints"), (_t, name) => {
       if (!String(name).endsWith(".json")) return;
       w.close();
-      execFileSync("mount", ["--bind", db, db]);
-      execFileSync("mount", ["-o", "remount,ro,bind", db]);
-      resolve();
+      resolve(true);
     });
     run.done.then(() => {
       w.close();
-      resolve();
+      resolve(false);
     });
   });
+  if (first) {
+    execFileSync("mount", ["--bind", db, db]);
+    // Refused (EBUSY) while a file opened for writing through the new mount is open: retry.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        execFileSync("mount", ["-o", "remount,ro,bind", db], { stdio: ["ignore", "ignore", "pipe"] });
+        break;
+      } catch (e) {
+        if (attempt >= 200) throw e;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+  }
   out.first = await run.done;
   out.afterFault = { table: await table(), checkpoint: checkpoint() };
   execFileSync("umount", [db]);

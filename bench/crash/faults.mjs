@@ -62,11 +62,27 @@ export async function readOnly({ file, fileIds, work, fraction }) {
   const failed = await failingRun(args, db, fileIds, async (run) => {
     await untilCommitted(run, db, Math.floor(fraction * fileIds.length));
     execFileSync("mount", ["--bind", db, db]);
-    execFileSync("mount", ["-o", "remount,ro,bind", db]);
+    await remountReadOnly(db);
   });
   execFileSync("umount", [db]);
   const rerun = await completingRun(args);
   return { scenario: `db remounted read-only at ${Math.round(100 * fraction)}% committed`, failed, rerun, checks: await verifyExact(db, fileIds) };
+}
+
+/**
+ * `mount -o remount,ro,bind DIR`, retried: the kernel refuses (EBUSY) while a file opened for
+ * writing through the new bind mount is still open, which an ingest does for milliseconds at a time.
+ */
+export async function remountReadOnly(dir) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      execFileSync("mount", ["-o", "remount,ro,bind", dir], { stdio: ["ignore", "ignore", "pipe"] });
+      return;
+    } catch (e) {
+      if (attempt >= 200) throw e;
+      await sleep(5);
+    }
+  }
 }
 
 /**
