@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError, VcfAgentError, VcfFormatError } from "../src/errors.js";
 import { openVcf, openVcfStream, type ReadOptions } from "../src/vcf/index.js";
 import type { VcfVariant } from "../src/vcf/variant.js";
+import { MAX_TRACKED_CONTIGS } from "../src/vcf/order.js";
 import { annotationLayout } from "../src/vcf/annotations.js";
 import { summarizeVariant } from "../src/vcf/describe.js";
 import { mulberry32 } from "../src/util/random.js";
@@ -299,6 +300,17 @@ describe("regressions found by the fuzzer", () => {
     expect(n).toBe(40_001);
     expect(performance.now() - started).toBeLessThan(3_000);
     expect(reader.stats.warningMessages.some((m) => m === `dups.vcf:10: duplicate variant 1-100-A-${alts[alts.length - 1]}`)).toBe(true);
+  });
+
+  it("contigs seen are remembered up to a bound (non-contiguous records still warned within it)", async () => {
+    const n = MAX_TRACKED_CONTIGS + 50_000;
+    const lines = Array.from({ length: n }, (_, i) => `c${i}\t1\t.\tA\tC\t.\t.\t.`);
+    lines.push("c7\t2\t.\tA\tC\t.\t.\t.", `c${n - 1}\t2\t.\tA\tC\t.\t.\t.`);
+    const reader = await openVcfStream(Readable.from([Buffer.from(`${HEADER}\n${lines.join("\n")}\n`)]), "contigs.vcf");
+    let count = 0;
+    for await (const batch of reader.batches(4096)) count += batch.length;
+    expect(count).toBe(n + 2);
+    expect(reader.stats.warningMessages).toContain(`contigs.vcf:${n + 9}: records of chromosome c7 are not contiguous`);
   });
 
   it("infoKeys() on 100,000 keys is linear (an array scan per key took 55 s) and still lists each key once", async () => {

@@ -5,6 +5,12 @@
  */
 import type { WarnFn } from "./header.js";
 
+/**
+ * Chromosomes remembered for the non-contiguity check. A file with millions of one-record
+ * contigs would otherwise keep every name; past this many, later contigs are not checked.
+ */
+export const MAX_TRACKED_CONTIGS = 100_000;
+
 /** Watches the stream of (chrom, pos, ref, alt) and warns once per kind of problem. */
 export class OrderTracker {
   private lastChrom: string | undefined;
@@ -37,7 +43,7 @@ export class OrderTracker {
       }
       if (pos < this.lastPos) this.warn("unsorted", `${this.source}:${line}: records are not sorted (${chrom}:${pos} after ${chrom}:${this.lastPos})`);
     } else {
-      if (this.lastChrom !== undefined) this.finished.add(this.lastChrom);
+      if (this.lastChrom !== undefined && this.finished.size < MAX_TRACKED_CONTIGS) this.finished.add(this.lastChrom);
       if (this.finished.has(chrom)) this.warn("non-contiguous", `${this.source}:${line}: records of chromosome ${chrom} are not contiguous`);
       this.lastChrom = chrom;
     }
