@@ -9,6 +9,7 @@ const ALT_DECLARATIONS = [
   '##INFO=<ID=AF,Number=A,Type=Float,Description="Allele frequency">',
   '##INFO=<ID=AR,Number=R,Type=Integer,Description="Per allele">',
   '##INFO=<ID=AG,Number=G,Type=Integer,Description="Per genotype">',
+  '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. Format: Allele|Consequence|IMPACT|SYMBOL|ALLELE_NUM">',
 ].map((s) => Buffer.from(s));
 
 /** `n` bytes repeating a random 4 KiB block (cheap to make, still not one repeated byte). */
@@ -60,7 +61,9 @@ export function hugeField(rng, seed, size) {
       const r = `${af},0`;
       // Number=G has (n+1)(n+2)/2 values: keep it for n up to 1,000 (~500k values).
       const g = n <= 1000 ? `;AG=${Array.from({ length: ((n + 1) * (n + 2)) / 2 }, (_, i) => i % 10).join(",")}` : "";
-      const line = Buffer.from(`1\t1000\t.\tA\t${alts.join(",")}\t.\tPASS\tAF=${af};AR=${r}${g};GENEINFO=X:1;CSQ=A|missense_variant`, "latin1");
+      // A VEP entry per ALT (Allele trimmed VEP-style, ALLELE_NUM), as VEP writes multi-allelic sites.
+      const csq = alts.map((a, i) => `${a.slice(1)}|missense_variant|MODERATE|G${i % 97}|${i + 1}`).join(",");
+      const line = Buffer.from(`1\t1000\t.\tA\t${alts.join(",")}\t.\tPASS\tAF=${af};AR=${r}${g};GENEINFO=X:1;CSQ=${csq}`, "latin1");
       return { text: joinLines([...h.slice(0, -1), ...ALT_DECLARATIONS, h[h.length - 1], line, ...body]), note: `${op} ${n} ALT alleles` };
     }
     case "no-newline": {
