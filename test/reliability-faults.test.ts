@@ -475,6 +475,10 @@ describe("a stop during PCA training", () => {
     const job = first.jobs.get(jobId)!;
     expect(job.state).toBe("interrupted");
     expect(job.error).toBeNull();
+    // Counted as an interruption, not a failure: the failed-jobs alert must not fire on a graceful stop.
+    const scrape = await first.metrics.text();
+    expect(scrape).toMatch(/^vcf_agent_ingest_jobs_total\{outcome="interrupted"\} 1$/m);
+    expect(scrape).not.toMatch(/^vcf_agent_ingest_jobs_total\{outcome="failed"\} [1-9]/m);
     expect(existsSync(path.join(db, "variants.pca"))).toBe(false);
     expect(existsSync(path.join(db, "variants.lance"))).toBe(false);
 

@@ -36,13 +36,14 @@ export class IngestMetrics {
 
   /**
    * Closes the run: final counts and skip reasons from `result` (a summary), or a
-   * failure when `result` is an error. Calling it twice does nothing.
+   * failure when `result` is an error — an interruption when `interrupted` (a stop during
+   * PCA training surfaces as the abort's error, not as a summary). Calling it twice does nothing.
    */
-  finish(result: IngestSummary | unknown): void {
+  finish(result: IngestSummary | unknown, interrupted = false): void {
     if (this.finished) return;
     this.finished = true;
     const m = this.metrics.ingest;
-    let outcome: IngestOutcome = "failed";
+    let outcome: IngestOutcome = interrupted ? "interrupted" : "failed";
     if (isSummary(result)) {
       this.advance(result.variantsRead, result.variantsWritten);
       m.skipped.inc({ reason: "reference_only" }, result.skippedReferenceOnly);

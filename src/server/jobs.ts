@@ -156,8 +156,9 @@ export class IngestJobs {
       if (job.progress !== null) job.progress = { ...job.progress, variantsRead: summary.variantsRead, variantsWritten: summary.variantsWritten };
       job.state = summary.interrupted ? "interrupted" : "done";
     } catch (err) {
-      tracker?.finish(err);
-      if (signal.aborted && (err === signal.reason || (err instanceof Error && err.name === "AbortError"))) {
+      const stopped = signal.aborted && (err === signal.reason || (err instanceof Error && err.name === "AbortError"));
+      tracker?.finish(err, stopped);
+      if (stopped) {
         // Stopped during PCA training, before any write: resumable like any interrupted job (the upload is kept).
         job.state = "interrupted";
       } else {
