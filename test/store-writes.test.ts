@@ -107,6 +107,45 @@ describe("VariantStore writes through the native binding", () => {
     store.close();
   });
 
+  it("looks up the ids that may be stored and appends the rest (mayBeStored), the result a merge would give", async () => {
+    const store = await VariantStore.connect(dir());
+    await store.addBatch(batchOf(0, 50)); // ids of pos 1000..1049
+    const proto = Object.getPrototypeOf(await (await lancedb.connect(store.localDirectory as string)).openTable("variants")) as lancedb.Table;
+    const wrapperMerge = vi.spyOn(proto, "mergeInsert");
+    const next = batchOf(40, 30); // pos 1040..1069: ten stored, twenty new
+    // …and one id twice inside the batch (the second row is dropped).
+    const withRepeat = {
+      ...next,
+      variantId: [...next.variantId, next.variantId[25] as string],
+      chrom: [...next.chrom, "chr1"],
+      pos: [...Array.from(next.pos), 1065],
+      ref: [...next.ref, "A"],
+      alt: [...next.alt, "G"],
+      id: [...next.id, ""],
+      filter: [...next.filter, "PASS"],
+      description: [...next.description, "again"],
+      ...{ qual: undefined, af: undefined, gene: undefined, consequence: undefined, clinicalSignificance: undefined, condition: undefined },
+      vectors: Float32Array.from([...next.vectors, ...next.vectors.subarray(0, DIMS)]),
+    };
+    // Candidates: the ten stored ids, one new id the filter only thinks it saw, one id not in the batch.
+    const candidates = [...next.variantId.slice(0, 10), next.variantId[12] as string, "chr9-1-A-C"];
+    const r = await store.addBatch(withRepeat, { mayBeStored: candidates });
+    expect(r).toMatchObject({ method: "append", inserted: 20, skipped: 10, duplicatesInBatch: 1 });
+    expect(wrapperMerge).not.toHaveBeenCalled();
+    expect(await store.count()).toBe(70);
+    // The stored rows were left as they were (not replaced by the batch's rows).
+    const kept = await store.getById(next.variantId[0] as string);
+    expect(Array.from(kept?.vector ?? [])).toEqual(Array.from(batchOf(0, 50).vectors.subarray(40 * DIMS, 41 * DIMS)));
+    // Nothing new at all: no commit.
+    expect(await store.addBatch(batchOf(0, 5), { mayBeStored: batchOf(0, 5).variantId })).toMatchObject({ method: "none", inserted: 0, skipped: 5 });
+    // No candidates: a plain append.
+    expect(await store.addBatch(batchOf(100, 5), { mayBeStored: [] })).toMatchObject({ method: "append", inserted: 5, skipped: 0 });
+    // Updating needs the merge.
+    expect(await store.addBatch(batchOf(100, 5, 3), { mayBeStored: [], onConflict: "update" })).toMatchObject({ method: "merge", updated: 5 });
+    expect(await store.count()).toBe(75);
+    store.close();
+  });
+
   it("gives concurrent writes their own buffers", async () => {
     const db = await lancedb.connect(dir());
     const a = await db.createTable("a", prepareBatch(batchOf(0, 5), "test").table);

@@ -6,11 +6,13 @@
  * which then cycles through two sets (one being written, one filling) instead of
  * allocating a new ~6 MB set per batch.
  *
- * Append or merge: merge-insert scans every stored id, a cost that grows with the table
- * (docs/performance.md). When the ingest owns the table (it began empty, or a checkpoint
- * says it holds exactly this file's prefix) the writer tracks the ids it has sent in an
- * {@link IdFilter} and appends every batch whose ids are all certainly new; a batch with
- * an id that may have been sent (a repeat in the file, or a rare false "maybe") is merged.
+ * Append or merge: merge-insert joins against every stored id, a cost in time and memory
+ * that grows with the table (docs/performance.md). When the ingest owns the table (it
+ * began empty, or a checkpoint says it holds exactly this file's prefix) the writer tracks
+ * the ids it has sent in an {@link IdFilter} and appends every batch; the few ids of a
+ * batch that may have been sent (a repeat in the file, or a rare false "maybe") go with it
+ * as `mayBeStored`, and the store looks them up exactly and skips those it holds. When the
+ * table may hold other rows, every batch is merged.
  */
 import { VcfAgentError } from "../errors.js";
 import type { VariantStore } from "../store/index.js";
@@ -49,7 +51,8 @@ export class TableWriter {
   /** Input rows represented by the batch being collected (kept rows plus dropped repeats). */
   #pendingInput = 0;
   #pendingRepeats = 0;
-  #mustMerge = false;
+  /** Ids of the batch being collected that the id filter says may have been sent. */
+  #maybeSent: string[] = [];
 
   /**
    * @param ids the ids this ingest has sent, or null when the table may hold other rows (always merge)
@@ -78,7 +81,7 @@ export class TableWriter {
       }
       this.#batchIds.add(id);
       if (ids !== null) {
-        if (ids.mayHave(id)) this.#mustMerge = true;
+        if (ids.mayHave(id)) this.#maybeSent.push(id);
         else ids.add(id);
       }
       this.#builder ??= new VariantRowsBuilder(v.length, this.rowsPerWrite, this.source);
@@ -106,19 +109,19 @@ export class TableWriter {
     const batch = this.#builder.build();
     const input = this.#pendingInput;
     const repeats = this.#pendingRepeats;
-    const knownNew = this.ids !== null && !this.#mustMerge;
+    const mayBeStored = this.ids === null ? undefined : this.#maybeSent;
     this.#pendingInput = 0;
     this.#pendingRepeats = 0;
-    this.#mustMerge = false;
+    this.#maybeSent = [];
     this.#batchIds = new Set();
     if (this.#inFlight) await this.#inFlight;
-    const write = this.#write(batch, input, repeats, knownNew);
+    const write = this.#write(batch, input, repeats, mayBeStored);
     write.catch(() => undefined); // observed when awaited; never an unhandled rejection meanwhile
     this.#inFlight = write;
   }
 
-  async #write(batch: VariantRows, input: number, repeats: number, knownNew: boolean): Promise<void> {
-    const r = await this.store.addBatch(batch, { knownNew });
+  async #write(batch: VariantRows, input: number, repeats: number, mayBeStored: readonly string[] | undefined): Promise<void> {
+    const r = await this.store.addBatch(batch, mayBeStored === undefined ? {} : { mayBeStored });
     // Committed: LanceDB has its own copy, so the batch after next can reuse these buffers.
     this.#builder?.recycle(batch);
     const c = this.counts;

@@ -18,22 +18,24 @@ import {
 import { VcfAgentError } from "../errors.js";
 import { variantSchema, vectorType, type VariantRows } from "./schema.js";
 
-/** A validated batch ready to write, after dropping repeated ids within the batch. */
+/** A validated batch ready to write, after dropping repeated ids within the batch (and ids already stored, when given). */
 export interface PreparedBatch {
   readonly table: Table;
   /** Rows in `table`. */
   readonly rows: number;
   /** Rows dropped because their variant_id appeared earlier in the same batch. */
   readonly duplicatesInBatch: number;
+  /** Rows dropped because their variant_id is in the `stored` set given. */
+  readonly alreadyStored: number;
 }
 
 /**
  * Checks every column of `rows` (lengths, integer POS, finite vectors) and builds the
  * Arrow table to write. A variant_id repeated inside the batch keeps its first row,
- * so one write never stores an id twice.
+ * so one write never stores an id twice; a variant_id in `stored` is dropped.
  * @throws VcfAgentError code "STORE" naming the column and row that is wrong.
  */
-export function prepareBatch(rows: VariantRows, where: string): PreparedBatch {
+export function prepareBatch(rows: VariantRows, where: string, stored?: ReadonlySet<string>): PreparedBatch {
   const n = rows.variantId.length;
   const dims = rows.dims;
   if (!Number.isInteger(dims) || dims < 1) fail(where, `dims must be a positive integer, got ${String(dims)}`);
@@ -59,7 +61,7 @@ export function prepareBatch(rows: VariantRows, where: string): PreparedBatch {
     fail(where, `vectors holds ${rows.vectors.length} floats; ${n} rows × ${dims} dims needs ${n * dims}`);
   }
 
-  const keep = firstOccurrences(rows.variantId);
+  const { keep, distinct } = rowsToKeep(rows.variantId, stored);
   const m = keep === null ? n : keep.length;
   const pick = <T>(col: readonly T[]): readonly T[] => (keep === null ? col : Array.from(keep, (i) => col[i] as T));
 
@@ -119,30 +121,32 @@ export function prepareBatch(rows: VariantRows, where: string): PreparedBatch {
     }
   }
   const data = makeData({ type: new Struct(schema.fields), length: m, nullCount: 0, children });
-  return { table: new Table([new RecordBatch(schema, data)]), rows: m, duplicatesInBatch: n - m };
+  return { table: new Table([new RecordBatch(schema, data)]), rows: m, duplicatesInBatch: n - distinct, alreadyStored: distinct - m };
 }
 
-/** Indices of the first row of each distinct id, or null when all ids are distinct (the usual case). */
-function firstOccurrences(ids: readonly string[]): Uint32Array | null {
+/**
+ * Indices of the first row of each distinct id that is not in `stored` (null when that is
+ * every row, the usual case), and the number of distinct ids.
+ */
+function rowsToKeep(ids: readonly string[], stored: ReadonlySet<string> | undefined): { keep: Uint32Array | null; distinct: number } {
   const seen = new Set<string>();
-  let dup = false;
+  let drop = false;
   for (const id of ids) {
-    if (seen.has(id)) {
-      dup = true;
+    if (seen.has(id) || stored?.has(id) === true) {
+      drop = true;
       break;
     }
     seen.add(id);
   }
-  if (!dup) return null;
+  if (!drop) return { keep: null, distinct: ids.length };
   seen.clear();
   const keep: number[] = [];
   for (const [i, id] of ids.entries()) {
-    if (!seen.has(id)) {
-      seen.add(id);
-      keep.push(i);
-    }
+    if (seen.has(id)) continue;
+    seen.add(id);
+    if (stored?.has(id) !== true) keep.push(i);
   }
-  return Uint32Array.from(keep);
+  return { keep: Uint32Array.from(keep), distinct: seen.size };
 }
 
 /**
