@@ -12,8 +12,9 @@
 //
 // Usage: npm run build && node bench/lance-writes.mjs [--via lancedb|store|writer|encode|prepare]
 //        [--mode append|merge] [--batches 200] [--rows 2048] [--dims 768]
-//        [--vectors dense|sparse] [--metadata-mb 32|default] [--every 50]
-// Prints a `lance.writes` line every --every batches and one `lance.total` line.
+//        [--vectors dense|sparse] [--metadata-mb 32|default] [--every 50] [--smaps]
+// Prints a `lance.writes` line every --every batches and one `lance.total` line; --smaps adds
+// a `lance.smaps` line: resident memory at the end by kind of mapping.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     vectors: { type: "string", default: "dense" },
     "metadata-mb": { type: "string", default: "32" },
     every: { type: "string", default: "50" },
+    smaps: { type: "boolean", default: false },
   },
 });
 const VIA = values.via;
@@ -196,5 +198,40 @@ console.log(
     `peakRssMb=${Math.round(kb(s, "VmHWM") / 1024)} endRssMb=${Math.round(kb(s, "VmRSS") / 1024)} ` +
     `minorFaults=${f1.minorPageFault - f0.minorPageFault} threads=${kb(s, "Threads")} loadEnd=${loadavg()[0].toFixed(2)}`,
 );
+if (values.smaps) {
+  const g = smapsGroups();
+  const mb = (kb) => Math.round(kb / 1024);
+  console.log(`lance.smaps heapMb=${mb(g.heap)} arenasMb=${mb(g.arenas)} arenas=${g.arenaCount} otherAnonMb=${mb(g.otherAnon)} filesMb=${mb(g.files)}`);
+}
 close();
 rmSync(dir, { recursive: true, force: true });
+
+/**
+ * Resident kB by kind of mapping: the main malloc heap, glibc's per-thread arenas (64 MiB
+ * reservations: a read-write part followed by an inaccessible rest), other anonymous memory
+ * (V8 heap, large mmapped buffers, stacks) and file-backed pages (code).
+ */
+function smapsGroups() {
+  const maps = [];
+  let cur = null;
+  for (const line of readFileSync("/proc/self/smaps", "utf8").split("\n")) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      cur = { start: parseInt(head[1], 16), end: parseInt(head[2], 16), perms: head[3], path: head[4], rss: 0 };
+      maps.push(cur);
+    } else if (cur && line.startsWith("Rss:")) cur.rss = Number(/(\d+)/.exec(line)[1]);
+  }
+  const g = { heap: 0, arenas: 0, arenaCount: 0, otherAnon: 0, files: 0 };
+  const ARENA = 64 << 20;
+  for (let i = 0; i < maps.length; i++) {
+    const m = maps[i];
+    const next = maps[i + 1];
+    if (m.path === "[heap]") g.heap += m.rss;
+    else if (m.path !== "" && !m.path.startsWith("[anon")) g.files += m.rss;
+    else if (m.end - m.start === ARENA || (next && next.start === m.end && next.perms.startsWith("---") && next.end - m.start === ARENA)) {
+      g.arenas += m.rss;
+      g.arenaCount++;
+    } else g.otherAnon += m.rss;
+  }
+  return g;
+}
