@@ -9,8 +9,11 @@
 //                JavaScript side of a write alone
 // --via prepare  prepareBatch alone (checks, Arrow columns), on batches of fresh strings built
 //                before each group of 20 is timed
+// --via ingest   the whole ingest in this process (ingestVcf, standard level, local embedder)
+//                of --input with --rows rows per write: how the write size plays out end to end
 //
-// Usage: npm run build && node bench/lance-writes.mjs [--via lancedb|store|writer|encode|prepare]
+// Usage: npm run build && node bench/lance-writes.mjs [--via lancedb|store|writer|encode|prepare|ingest]
+//        [--input bench/data/gen100k_seed7.vcf.gz]
 //        [--mode append|merge] [--batches 200] [--rows 2048] [--dims 768]
 //        [--vectors dense|sparse] [--metadata-mb 32|default] [--every 50] [--smaps]
 // Prints a `lance.writes` line every --every batches and one `lance.total` line; --smaps adds
@@ -19,8 +22,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import * as lancedb from "@lancedb/lancedb";
+// The store first: it sets LanceDB's runtime environment before the binding loads.
 import { VariantRowsBuilder, VariantStore, prepareBatch } from "../dist/store/index.js";
+import * as lancedb from "@lancedb/lancedb";
 import { TableWriter } from "../dist/pipeline/_writer.js";
 import { IdFilter } from "../dist/pipeline/_id-filter.js";
 
@@ -35,6 +39,7 @@ const { values } = parseArgs({
     "metadata-mb": { type: "string", default: "32" },
     every: { type: "string", default: "50" },
     smaps: { type: "boolean", default: false },
+    input: { type: "string", default: "bench/data/gen100k_seed7.vcf.gz" },
   },
 });
 const VIA = values.via;
@@ -44,7 +49,7 @@ const ROWS = Number(values.rows);
 const DIMS = Number(values.dims);
 const EVERY = Number(values.every);
 const META = values["metadata-mb"];
-if (!["lancedb", "store", "writer", "encode", "prepare"].includes(VIA)) throw new Error(`--via ${VIA}: use lancedb, store, writer, encode or prepare`);
+if (!["lancedb", "store", "writer", "encode", "prepare", "ingest"].includes(VIA)) throw new Error(`--via ${VIA}: use lancedb, store, writer, encode, prepare or ingest`);
 if (!["append", "merge"].includes(MODE)) throw new Error(`--mode ${MODE}: use append or merge`);
 if (!["dense", "sparse"].includes(values.vectors)) throw new Error(`--vectors ${values.vectors}: use dense or sparse`);
 
@@ -95,7 +100,7 @@ function rowFor(id) {
 console.log(
   `# load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}; via=${VIA} mode=${MODE} batches=${BATCHES} rows=${ROWS} dims=${DIMS} ` +
     `vectors=${values.vectors} metadataCacheMb=${META}` +
-    `${Object.keys(process.env).filter((k) => /^(LANCE|MALLOC|TOKIO)/.test(k)).map((k) => ` ${k}=${process.env[k]}`).join("")}`,
+    `${Object.keys(process.env).filter((k) => /^(LANCE|MALLOC|TOKIO)/.test(k)).map((k) => ` ${k}=${process.env[k]}`).join("")} (after the store loaded)`,
 );
 const sessionOf = () => (META === "default" ? undefined : new lancedb.Session(BigInt(1024 << 20), BigInt(Number(META) << 20)));
 const report = (b) => {
@@ -107,6 +112,8 @@ const c0 = cpu();
 const t0 = performance.now();
 let id = 0;
 let close = () => {};
+/** Rows written (the ingest mode: rows of the table it made). */
+let written = BATCHES * ROWS;
 if (VIA === "prepare") {
   // Main-thread CPU of prepareBatch only; the rows (new strings, as the pipeline makes) are
   // built outside the measured spans.
@@ -143,6 +150,12 @@ if (VIA === "lancedb") {
     table?.close();
     db.close();
   };
+} else if (VIA === "ingest") {
+  const { ingestVcf, resolveSessionConfig } = await import("../dist/index.js");
+  const config = await resolveSessionConfig({ env: {}, overrides: { store: { uri: dir }, memoryOptimization: { optimizationLevel: "standard" } } });
+  const s = await ingestVcf({ input: values.input, config, writeBatchRows: ROWS });
+  written = s.tableRows;
+  console.log(`lance.ingest input=${values.input} variants=${s.variantsRead} tableRows=${s.tableRows} writes=${JSON.stringify(s.writes)}`);
 } else if (VIA === "encode") {
   const { writeIpcFile } = await import("../dist/store/_native-write.js");
   const builder = new VariantRowsBuilder(DIMS, ROWS, "bench.vcf");
@@ -190,7 +203,7 @@ const seconds = (performance.now() - t0) / 1000;
 const c1 = cpu();
 const f1 = process.resourceUsage();
 const s = status();
-const rows = BATCHES * ROWS;
+const rows = written;
 const cpuSeconds = c1.all - c0.all;
 console.log(
   `lance.total via=${VIA} mode=${MODE} rows=${rows} rowsPerWrite=${ROWS} seconds=${seconds.toFixed(1)} cpuSeconds=${cpuSeconds.toFixed(1)} ` +
