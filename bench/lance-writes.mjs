@@ -13,7 +13,10 @@
 //                of --input with --rows rows per write: how the write size plays out end to end
 //
 // Usage: npm run build && node bench/lance-writes.mjs [--via lancedb|store|writer|encode|prepare|ingest]
-//        [--input bench/data/gen100k_seed7.vcf.gz]
+//        [--input bench/data/gen100k_seed7.vcf.gz] [--final merge,lookup:K,…]
+// --final (with --via store): more batches after the others, K of each one's ids stored
+// (default half), written by merge-insert or by a look-up of those ids + append (mayBeStored);
+// one `lance.final` line each.
 //        [--mode append|merge] [--batches 200] [--rows 2048] [--dims 768]
 //        [--vectors dense|sparse] [--metadata-mb 32|default] [--every 50] [--smaps]
 // Prints a `lance.writes` line every --every batches and one `lance.total` line; --smaps adds
@@ -40,6 +43,7 @@ const { values } = parseArgs({
     every: { type: "string", default: "50" },
     smaps: { type: "boolean", default: false },
     input: { type: "string", default: "bench/data/gen100k_seed7.vcf.gz" },
+    final: { type: "string" },
   },
 });
 const VIA = values.via;
@@ -50,6 +54,9 @@ const DIMS = Number(values.dims);
 const EVERY = Number(values.every);
 const META = values["metadata-mb"];
 if (!["lancedb", "store", "writer", "encode", "prepare", "ingest"].includes(VIA)) throw new Error(`--via ${VIA}: use lancedb, store, writer, encode, prepare or ingest`);
+for (const step of (values.final ?? "").split(",").filter(Boolean)) {
+  if (!/^(merge|lookup)(:\d+)?$/.test(step)) throw new Error(`--final ${step}: use merge, lookup, merge:K or lookup:K`);
+}
 if (!["append", "merge"].includes(MODE)) throw new Error(`--mode ${MODE}: use append or merge`);
 if (!["dense", "sparse"].includes(values.vectors)) throw new Error(`--vectors ${values.vectors}: use dense or sparse`);
 
@@ -180,6 +187,24 @@ if (VIA === "lancedb") {
       for (let i = 0; i < ROWS; i++) builder.push(rowFor(++id), vectorFor(id));
       await store.addBatch(builder.build(), { knownNew: MODE === "append" });
       report(b);
+    }
+    // Extra batches after the others, each with K ids already stored (default half the batch):
+    // merge-insert, or a look-up of those K ids + append. --final merge,lookup:16,lookup:1024
+    for (const step of (values.final ?? "").split(",").filter(Boolean)) {
+      const [how, k] = step.split(":");
+      const stored = Math.min(Number(k ?? ROWS / 2), ROWS); // the batch's first `stored` ids are in the table
+      const first = id - stored;
+      for (let i = 0; i < ROWS; i++) builder.push(rowFor(first + i + 1), vectorFor(first + i + 1));
+      id = first + ROWS;
+      const rows = builder.build();
+      const options = how === "lookup" ? { mayBeStored: rows.variantId.slice(0, stored) } : {};
+      const before = { c: cpu().all, t: performance.now(), hwm: kb(status(), "VmHWM"), rss: kb(status(), "VmRSS") };
+      const r = await store.addBatch(rows, options);
+      const s = status();
+      console.log(
+        `lance.final ${step} method=${r.method} inserted=${r.inserted} skipped=${r.skipped} seconds=${((performance.now() - before.t) / 1000).toFixed(2)} ` +
+          `cpuSeconds=${(cpu().all - before.c).toFixed(2)} rssBeforeMb=${Math.round(before.rss / 1024)} peakBeforeMb=${Math.round(before.hwm / 1024)} peakAfterMb=${Math.round(kb(s, "VmHWM") / 1024)}`,
+      );
     }
   } else {
     // The writer appends only while it owns the table (an id filter); without one it merges.

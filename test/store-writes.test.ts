@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { NativeWrites, writeIpcFile } from "../src/store/_native-write.js";
 import { prepareBatch } from "../src/store/batch.js";
 import { VariantStore } from "../src/store/index.js";
+import { MAX_LOOKUP_IDS } from "../src/store/lance.js";
 import { clusteredVectors, rowsOf, tempDir, type TestVariant } from "./_store-fixtures.js";
 
 const DIMS = 16;
@@ -140,9 +141,12 @@ describe("VariantStore writes through the native binding", () => {
     expect(await store.addBatch(batchOf(0, 5), { mayBeStored: batchOf(0, 5).variantId })).toMatchObject({ method: "none", inserted: 0, skipped: 5 });
     // No candidates: a plain append.
     expect(await store.addBatch(batchOf(100, 5), { mayBeStored: [] })).toMatchObject({ method: "append", inserted: 5, skipped: 0 });
+    // Many candidates: the merge is cheaper than the look-up.
+    const many = batchOf(200, MAX_LOOKUP_IDS + 1);
+    expect(await store.addBatch(many, { mayBeStored: many.variantId })).toMatchObject({ method: "merge", inserted: MAX_LOOKUP_IDS + 1 });
     // Updating needs the merge.
     expect(await store.addBatch(batchOf(100, 5, 3), { mayBeStored: [], onConflict: "update" })).toMatchObject({ method: "merge", updated: 5 });
-    expect(await store.count()).toBe(75);
+    expect(await store.count()).toBe(75 + MAX_LOOKUP_IDS + 1);
     store.close();
   });
 

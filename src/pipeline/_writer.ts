@@ -11,8 +11,9 @@
  * began empty, or a checkpoint says it holds exactly this file's prefix) the writer tracks
  * the ids it has sent in an {@link IdFilter} and appends every batch; the few ids of a
  * batch that may have been sent (a repeat in the file, or a rare false "maybe") go with it
- * as `mayBeStored`, and the store looks them up exactly and skips those it holds. When the
- * table may hold other rows, every batch is merged.
+ * as `mayBeStored`, and the store looks them up exactly and skips those it holds (a batch
+ * with more than a few hundred such ids is merged). When the table may hold other rows,
+ * every batch is merged.
  */
 import { VcfAgentError } from "../errors.js";
 import type { VariantStore } from "../store/index.js";

@@ -60,6 +60,13 @@ export const DEFAULT_METADATA_CACHE_MB = 32;
 export const DEFAULT_INDEX_CACHE_MB = 1024;
 const MiB = 1024 * 1024;
 
+/**
+ * Most candidate ids {@link AddBatchOptions.mayBeStored} looks up; beyond this a merge-insert
+ * is cheaper (1M-row table, 2,048-row batch: look-up of 128 ids ~0.35 CPU-s, 512 ~0.6–0.8,
+ * 1,024 ~1.2–1.5 and +126 MB; merge ~0.55–1.05 CPU-s and +66–98 MB; bench/lance-writes.mjs --final).
+ */
+export const MAX_LOOKUP_IDS = 256;
+
 /** Options of {@link VariantStore.addBatch}. */
 export interface AddBatchOptions {
   /**
@@ -78,9 +85,11 @@ export interface AddBatchOptions {
    * The caller knows that, of this batch's ids, only these may be stored already (e.g. an
    * ingest that owns the table and tracks the ids it has sent, approximately): they are
    * looked up exactly, rows whose id is stored are skipped, and the rest is appended. Same
-   * result as the merge, without merge-insert's join against every stored id (on a 1M-row
-   * table: ~0.4 CPU-s and +37 MB instead of ~1 CPU-s and +177 MB). Ignored with
-   * `onConflict: "update"`. A wrong promise stores an id twice.
+   * result as the merge, without merge-insert's join against every stored id: on a 1M-row
+   * table a look-up of 32 ids took ~0.4 CPU-s and +10 MB against ~0.7–1 CPU-s and +66–98 MB
+   * for the merge. The look-up's cost grows with the number of ids (1,024: ~1.3 CPU-s), so
+   * more than {@link MAX_LOOKUP_IDS} are merged instead. Ignored with `onConflict: "update"`.
+   * A wrong promise stores an id twice.
    */
   readonly mayBeStored?: readonly string[];
 }
@@ -270,9 +279,10 @@ export class VariantStore {
       );
     }
     const existing = this.#table;
+    const candidates = options.mayBeStored;
     const stored =
-      existing !== null && options.mayBeStored !== undefined && options.onConflict !== "update"
-        ? await storedAmong(existing, options.mayBeStored, where)
+      existing !== null && candidates !== undefined && candidates.length <= MAX_LOOKUP_IDS && options.onConflict !== "update"
+        ? await storedAmong(existing, candidates, where)
         : undefined;
     const batch = prepareBatch(rows, where, stored);
     const base = { duplicatesInBatch: batch.duplicatesInBatch };
@@ -486,19 +496,14 @@ export class VariantStore {
   }
 }
 
-/** Ids per look-up query: one scan of variant_id each; an ingest batch has far fewer candidates. */
-const LOOKUP_IDS = 4096;
-
-/** Which of `ids` the table stores, by exact look-up (a filtered scan of variant_id). */
+/** Which of `ids` the table stores, by exact look-up (one filtered scan of variant_id). */
 async function storedAmong(table: lancedb.Table, ids: readonly string[], where: string): Promise<Set<string>> {
   const found = new Set<string>();
-  for (let i = 0; i < ids.length; i += LOOKUP_IDS) {
-    const list = ids.slice(i, i + LOOKUP_IDS).map(sqlLiteral).join(", ");
-    const q = table.query().where(`variant_id IN (${list})`).select(["variant_id"]);
-    const result = await wrap(where, () => q.toArrow());
-    const column = result.getChild("variant_id");
-    for (let r = 0; r < result.numRows; r++) found.add(String(column?.get(r)));
-  }
+  if (ids.length === 0) return found;
+  const q = table.query().where(`variant_id IN (${ids.map(sqlLiteral).join(", ")})`).select(["variant_id"]);
+  const result = await wrap(where, () => q.toArrow());
+  const column = result.getChild("variant_id");
+  for (let r = 0; r < result.numRows; r++) found.add(String(column?.get(r)));
   return found;
 }
 
