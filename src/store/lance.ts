@@ -2,8 +2,6 @@
  * {@link VariantStore}: variants and their vectors in one LanceDB table — idempotent
  * batch writes keyed by variant_id, filtered cosine search, indexes and stats.
  */
-// First: sets LanceDB's runtime environment before the native binding loads.
-import "./_lance-runtime.js";
 import { readdir, rm } from "node:fs/promises";
 import * as path from "node:path";
 import * as lancedb from "@lancedb/lancedb";
