@@ -6,6 +6,7 @@
  */
 import { consequenceImpact, consequenceRank, mostSevere, soTerm } from "./consequences.js";
 import type { InfoValue, Variant, VcfHeader } from "./types.js";
+import { SHARE_FROM_ALTS } from "./variant.js";
 
 /** Subfield names of the annotation INFO fields, read once from the header. */
 export interface AnnotationLayout {
@@ -176,9 +177,9 @@ interface RecordCache {
 }
 const record: RecordCache = { raw: undefined, layout: undefined, mask: 0, CSQ: undefined, ANN: undefined };
 
-/** The per-record cache for `variant`, emptied first when it holds another record; undefined for one-ALT records. */
+/** The per-record cache for `variant`, emptied first when it holds another record; undefined for records with few ALTs. */
 function recordCache(variant: Variant, layout: AnnotationLayout, raw: string): RecordCache | undefined {
-  if (variant.altCount === 1) return undefined;
+  if (variant.altCount < SHARE_FROM_ALTS) return undefined;
   if (record.raw !== raw || record.layout !== layout) {
     record.raw = raw;
     record.layout = layout;

@@ -35,8 +35,6 @@ const FEW_KEYS = 16;
 export function listInfoKeys(text: string, from: number, to: number, onDuplicate: (key: string) => void): string[] {
   const keys: string[] = [];
   if (to - from === 1 && text.charCodeAt(from) === 46) return keys;
-  // A set once the list is long: 200,000 keys compared by array scan cost 2·10¹⁰ comparisons.
-  let seen: Set<string> | undefined;
   let s = from;
   while (s < to) {
     let e = text.indexOf(";", s);
@@ -44,12 +42,29 @@ export function listInfoKeys(text: string, from: number, to: number, onDuplicate
     if (e > s) {
       const eq = text.indexOf("=", s);
       const key = text.slice(s, eq === -1 || eq > e ? e : eq);
-      if (seen === undefined && keys.length >= FEW_KEYS) seen = new Set(keys);
-      if (seen === undefined ? keys.includes(key) : seen.has(key)) {
+      if (keys.includes(key)) onDuplicate(key);
+      else if (keys.push(key) === FEW_KEYS) return listMoreKeys(text, e + 1, to, keys, onDuplicate);
+    }
+    s = e + 1;
+  }
+  return keys;
+}
+
+/** {@link listInfoKeys} past {@link FEW_KEYS} keys: a set, since 100,000 keys by array scan took 55 s. */
+function listMoreKeys(text: string, from: number, to: number, keys: string[], onDuplicate: (key: string) => void): string[] {
+  const seen = new Set(keys);
+  let s = from;
+  while (s < to) {
+    let e = text.indexOf(";", s);
+    if (e === -1 || e > to) e = to;
+    if (e > s) {
+      const eq = text.indexOf("=", s);
+      const key = text.slice(s, eq === -1 || eq > e ? e : eq);
+      if (seen.has(key)) {
         onDuplicate(key);
       } else {
+        seen.add(key);
         keys.push(key);
-        seen?.add(key);
       }
     }
     s = e + 1;
@@ -91,16 +106,6 @@ export class InfoTyper {
    * String (Flag when bare), with a warning.
    */
   value(key: string, raw: string | true, altIndex: number, altCount: number): InfoValue {
-    const t = this.typed(key, raw, altCount);
-    return t instanceof AlleleValues ? this.slice(t.def, t.values, altIndex, altCount) : t;
-  }
-
-  /**
-   * The part of {@link InfoTyper.value} that is the same for every ALT of a record: the
-   * final value, or the typed list that {@link InfoTyper.forAllele} slices. A record with
-   * many ALTs types its lists once instead of once per ALT.
-   */
-  typed(key: string, raw: string | true, altCount: number): InfoValue | AlleleValues {
     const def = this.defs.get(key);
     if (def === undefined) {
       this.warn(`info-undeclared:${key}`, `${this.source}: INFO key '${abbreviate(key)}' is not declared in the header; read as ${raw === true ? "Flag" : "String"}`);
@@ -118,6 +123,32 @@ export class InfoTyper {
       const v = convert(raw, def.type);
       if (v === MISMATCH) return this.mismatch(def, raw);
       if (def.number === "1" || (def.number === "A" && altCount === 1)) return v;
+      return this.slice(def, [v], altIndex, altCount);
+    }
+    const parts = raw.split(",");
+    const values: InfoScalar[] = new Array<InfoScalar>(parts.length);
+    for (let i = 0; i < parts.length; i++) {
+      const v = convert(parts[i] as string, def.type);
+      if (v === MISMATCH) return this.mismatch(def, raw);
+      values[i] = v;
+    }
+    return this.slice(def, values, altIndex, altCount);
+  }
+
+  /**
+   * The part of {@link InfoTyper.value} that is the same for every ALT of a record: the
+   * final value, or the typed list that {@link InfoTyper.forAllele} slices. A record with
+   * many ALTs types its lists once instead of once per ALT. (value() keeps its own copy of
+   * these steps: calling a shared helper for its first checks cost the one-ALT path ~8% of
+   * CPU when every field is read.)
+   */
+  typed(key: string, raw: string | true, altCount: number): InfoValue | AlleleValues {
+    const def = this.defs.get(key);
+    if (def === undefined || def.type === "Flag" || def.number === "0" || raw === true) return this.special(key, raw, def);
+    if (raw.indexOf(",") === -1) {
+      const v = convert(raw, def.type);
+      if (v === MISMATCH) return this.mismatch(def, raw);
+      if (def.number === "1" || (def.number === "A" && altCount === 1)) return v;
       return new AlleleValues(def, [v]);
     }
     const parts = raw.split(",");
@@ -128,6 +159,20 @@ export class InfoTyper {
       values[i] = v;
     }
     return new AlleleValues(def, values);
+  }
+
+  /** For {@link InfoTyper.typed}: undeclared keys (String, or Flag when bare), Flags, and declared keys without a value. */
+  private special(key: string, raw: string | true, def: FieldDefinition | undefined): InfoValue {
+    if (def === undefined) {
+      this.warn(`info-undeclared:${key}`, `${this.source}: INFO key '${abbreviate(key)}' is not declared in the header; read as ${raw === true ? "Flag" : "String"}`);
+      return raw === true ? true : decodePercent(raw);
+    }
+    if (def.type === "Flag" || def.number === "0") {
+      if (raw !== true) this.warn(`info-flag-value:${key}`, `${this.source}: INFO Flag ${key} has a value ('${abbreviate(raw)}'); read as present`);
+      return true;
+    }
+    this.warn(`info-no-value:${key}`, `${this.source}: INFO ${key} (Type=${def.type}) has no value; read as missing`);
+    return null;
   }
 
   /**
