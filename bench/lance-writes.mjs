@@ -25,7 +25,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-// The store first: it sets LanceDB's runtime environment before the binding loads.
+// LanceDB reads TOKIO_WORKER_THREADS etc. when it loads: set them in the environment of this command.
 import { VariantRowsBuilder, VariantStore, prepareBatch } from "../dist/store/index.js";
 import * as lancedb from "@lancedb/lancedb";
 import { TableWriter } from "../dist/pipeline/_writer.js";
@@ -107,7 +107,7 @@ function rowFor(id) {
 console.log(
   `# load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}; via=${VIA} mode=${MODE} batches=${BATCHES} rows=${ROWS} dims=${DIMS} ` +
     `vectors=${values.vectors} metadataCacheMb=${META}` +
-    `${Object.keys(process.env).filter((k) => /^(LANCE|MALLOC|TOKIO)/.test(k)).map((k) => ` ${k}=${process.env[k]}`).join("")} (after the store loaded)`,
+    `${Object.keys(process.env).filter((k) => /^(LANCE|MALLOC|TOKIO)/.test(k)).map((k) => ` ${k}=${process.env[k]}`).join("")}`,
 );
 const sessionOf = () => (META === "default" ? undefined : new lancedb.Session(BigInt(1024 << 20), BigInt(Number(META) << 20)));
 const report = (b) => {
