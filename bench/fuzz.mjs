@@ -89,9 +89,10 @@ const started = performance.now();
 function record(index, mutator, result, c) {
   done++;
   let row = perMutator.get(mutator);
-  if (!row) perMutator.set(mutator, (row = { cases: 0, ms: 0, ...Object.fromEntries(OUTCOMES.map((o) => [o, 0])) }));
+  if (!row) perMutator.set(mutator, (row = { cases: 0, ms: 0, ...Object.fromEntries(OUTCOMES.map((o) => [o, 0])), peakMiB: 0 }));
   row.cases++;
   row.ms += result.ms ?? 0;
+  row.peakMiB = Math.max(row.peakMiB, (result.peakBytes ?? 0) / 2 ** 20);
   row[result.outcome]++;
   if (result.outcome.startsWith("rejected") && result.message) {
     const key = normalise(result.message);
@@ -197,15 +198,17 @@ progress(true);
 
 const seconds = (performance.now() - started) / 1000;
 const peakRss = process.resourceUsage().maxRSS / 1024;
-console.log(`\nper mutator (cases, outcomes, mean ms per case):`);
+console.log(`\nper mutator (cases, outcomes, mean ms per case, most memory in use by one case over its start):`);
 const pad = (s, n) => String(s).padStart(n);
-console.log(`${"mutator".padEnd(16)}${pad("cases", 9)}${pad("accepted", 10)}${pad("rej-line", 10)}${pad("rej-region", 11)}${pad("rej-file", 10)}${pad("failures", 10)}${pad("ms/case", 9)}`);
-const totals = { cases: 0, ms: 0, ...Object.fromEntries(OUTCOMES.map((o) => [o, 0])) };
+console.log(`${"mutator".padEnd(16)}${pad("cases", 9)}${pad("accepted", 10)}${pad("rej-line", 10)}${pad("rej-region", 11)}${pad("rej-file", 10)}${pad("failures", 10)}${pad("ms/case", 9)}${pad("peak MiB", 10)}`);
+const totals = { cases: 0, ms: 0, ...Object.fromEntries(OUTCOMES.map((o) => [o, 0])), peakMiB: 0 };
+const line = (name, row) =>
+  `${name.padEnd(16)}${pad(fmt(row.cases), 9)}${pad(fmt(row.accepted), 10)}${pad(fmt(row["rejected-line"]), 10)}${pad(fmt(row["rejected-region"]), 11)}${pad(fmt(row["rejected-file"]), 10)}${pad(fmt(row.failure), 10)}${pad((row.ms / Math.max(1, row.cases)).toFixed(1), 9)}${pad(row.peakMiB.toFixed(1), 10)}`;
 for (const [name, row] of [...perMutator].sort((a, b) => b[1].cases - a[1].cases)) {
-  for (const k of Object.keys(totals)) totals[k] += row[k];
-  console.log(`${name.padEnd(16)}${pad(fmt(row.cases), 9)}${pad(fmt(row.accepted), 10)}${pad(fmt(row["rejected-line"]), 10)}${pad(fmt(row["rejected-region"]), 11)}${pad(fmt(row["rejected-file"]), 10)}${pad(fmt(row.failure), 10)}${pad((row.ms / row.cases).toFixed(1), 9)}`);
+  for (const k of Object.keys(totals)) totals[k] = k === "peakMiB" ? Math.max(totals[k], row[k]) : totals[k] + row[k];
+  console.log(line(name, row));
 }
-console.log(`${"total".padEnd(16)}${pad(fmt(totals.cases), 9)}${pad(fmt(totals.accepted), 10)}${pad(fmt(totals["rejected-line"]), 10)}${pad(fmt(totals["rejected-region"]), 11)}${pad(fmt(totals["rejected-file"]), 10)}${pad(fmt(totals.failure), 10)}${pad((totals.ms / Math.max(1, totals.cases)).toFixed(1), 9)}`);
+console.log(line("total", totals));
 console.log(`\nmost common rejections:`);
 for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`${pad(fmt(n), 8)}  ${reason}`);
 console.log(`\n${fmt(totals.cases)} cases in ${seconds.toFixed(1)} s: ${rate(totals.cases / seconds)} cases/s; peak RSS ${fmt(peakRss)} MiB; failures ${failures.length}; load average ${la()} at end`);
