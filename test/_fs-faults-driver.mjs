@@ -79,6 +79,9 @@ if (args.scenario === "disk-full") {
     });
   });
   if (first) {
+    // Paused while the mount changes, so the ingest cannot finish first on a quiet machine;
+    // the files it holds open stay on the old mount, everything it opens next is read-only.
+    run.child.kill("SIGSTOP");
     execFileSync("mount", ["--bind", db, db]);
     // Refused (EBUSY) while a file opened for writing through the new mount is open: retry.
     for (let attempt = 1; ; attempt++) {
@@ -90,6 +93,7 @@ if (args.scenario === "disk-full") {
         await new Promise((r) => setTimeout(r, 5));
       }
     }
+    run.child.kill("SIGCONT");
   }
   out.first = await run.done;
   out.afterFault = { table: await table(), checkpoint: checkpoint() };
