@@ -224,6 +224,32 @@ describe("request limits answer 4xx naming the field", () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it("a refused prototype key is named with its place, not called invalid JSON", async () => {
+    const why = "is not allowed (refused so that a request cannot reach an object's prototype)";
+    const cases: [string, string, string][] = [
+      ["/v1/search", '{"text":"x","__proto__":{"polluted":1}}', `body: key "__proto__" ${why}`],
+      ["/v1/search", '{"text":"x","filters":[{"field":"gene","\\u005f_proto__":{}}]}', `body/filters/0: key "__proto__" ${why}`],
+      ["/v1/embed", '{"texts":["x"],"a/b":{"constructor":{"prototype":{"polluted":1}}}}', `body/a~1b: key "constructor" holding a "prototype" ${why}`],
+      // The ingest route has its own parsers (raw VCF bodies); its JSON refusals read the same.
+      ["/v1/ingest", '{"path":"/x.vcf","__proto__":{}}', `body: key "__proto__" ${why}`],
+    ];
+    for (const [url, payload, message] of cases) {
+      const r = await post(url, payload);
+      expect(r.statusCode, payload).toBe(400);
+      expect(r.json().message, payload).toBe(message);
+    }
+    // Malformed JSON keeps fastify's message; a "constructor" that is no object is ordinary data for the schema.
+    for (const payload of ['{"text":"x",', '{"text":"x","__proto__":}']) {
+      const r = await post("/v1/search", payload);
+      expect(r.statusCode, payload).toBe(400);
+      expect(r.json().message, payload).toBe("Body is not valid JSON but content-type is set to 'application/json'");
+    }
+    const ordinary = await post("/v1/search", '{"text":"x","constructor":"y"}');
+    expect(ordinary.statusCode).toBe(400);
+    expect(ordinary.json().message).toBe("body must NOT have additional property 'constructor'");
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it("filter fields outside the whitelist and operators outside the list are 400 naming them", async () => {
     const cases: [unknown, string][] = [
       [{ field: "gene; DROP TABLE variants", op: "=", value: "x" }, "body/filters/0/field must be equal to one of the allowed values"],

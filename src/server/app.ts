@@ -17,6 +17,7 @@ import { VcfAgentError } from "../errors.js";
 import { VcfAgentMetrics } from "../metrics/prometheus.js";
 import { localPath } from "../store/_disk.js";
 import { HttpError, formatSchemaErrors, statusOf } from "./_errors.js";
+import { jsonBodyParser } from "./_json-body.js";
 import { bearerChecker } from "./auth.js";
 import type { ServerContext } from "./context.js";
 import { IngestJobs } from "./jobs.js";
@@ -113,6 +114,9 @@ export async function buildServer(options: ServerOptions): Promise<VcfAgentServe
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     forceCloseConnections: "idle",
   });
+  // fastify's JSON parser, except that a refused prototype key is named rather than called invalid JSON.
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, jsonBodyParser(app));
 
   const table = new TableHandle(config, provider, metrics);
   const jobs = new IngestJobs({

@@ -13,6 +13,7 @@ import { basename, sep } from "node:path";
 import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { HttpError } from "../_errors.js";
+import { jsonBodyParser } from "../_json-body.js";
 import type { ServerContext } from "../context.js";
 import type { IngestJob, JobSource } from "../jobs.js";
 import { LIMITS, ingestSchema, jobSchema } from "../schemas.js";
@@ -29,7 +30,7 @@ export function registerIngestRoutes(app: FastifyInstance, ctx: ServerContext): 
     // Only JSON is parsed (1 MiB, like every JSON route); any other body reaches the handler
     // as a stream, whose size receiveUpload() limits while writing it.
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser("application/json", { parseAs: "string" }, scope.getDefaultJsonParser("error", "error"));
+    scope.addContentTypeParser("application/json", { parseAs: "string" }, jsonBodyParser(scope));
     scope.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
 
     scope.post("/v1/ingest", { schema: ingestSchema, bodyLimit: LIMITS.jsonBodyBytes }, async (request, reply) => {
