@@ -120,7 +120,7 @@ if (opt.mode === "ingest" || opt.mode === "both") {
   const s = res.final.summary;
   console.log(
     `\nfinal run: exit ${res.final.code}, ${res.final.seconds.toFixed(1)} s` +
-      (s ? `, resumed after ${s.resumedFrom}, wrote ${s.variantsWritten} (${s.writes.appends} appends, ${s.writes.merges} merges), table ${s.tableRows} rows` : `: ${res.final.stderr.trim()}`),
+      (s ? `, resumed after ${s.resumedFrom}, wrote ${s.variantsWritten} (${s.writes.appends} appends, ${s.writes.lookups} after a look-up, ${s.writes.merges} merges), table ${s.tableRows} rows` : `: ${res.final.stderr.trim()}`),
   );
   console.log(`ingest mode: ${((Date.now() - t) / 1000).toFixed(1)} s with ${kills} kills; load average ${load1()}`);
   printChecks(await verifyExact(db, fileIds));

@@ -29,7 +29,7 @@ import { parseArgs } from "node:util";
 import { VariantRowsBuilder, VariantStore, prepareBatch } from "../dist/store/index.js";
 import * as lancedb from "@lancedb/lancedb";
 import { TableWriter } from "../dist/pipeline/_writer.js";
-import { IdFilter } from "../dist/pipeline/_id-filter.js";
+import { SentIds } from "../dist/pipeline/_id-filter.js";
 
 const { values } = parseArgs({
   options: {
@@ -209,7 +209,7 @@ if (VIA === "lancedb") {
   } else {
     // The writer appends only while it owns the table (an id filter); without one it merges.
     let b = 0;
-    const writer = new TableWriter(store, "bench.vcf", ROWS, MODE === "append" ? new IdFilter() : null, async () => report(b++));
+    const writer = new TableWriter(store, "bench.vcf", ROWS, MODE === "append" ? new SentIds() : null, async () => report(b++));
     // Hand rows over in the ingest's projection blocks of 256.
     const BLOCK = 256;
     for (let done = 0; done < BATCHES * ROWS; done += BLOCK) {

@@ -92,3 +92,81 @@ export class IdFilter {
     this.#h2 = fmix32(b ^ s.length) | 1;
   }
 }
+
+/** What {@link SentIds.take} knows of an id. */
+export type SentVerdict = "new" | "repeat" | "maybe";
+
+/** Contigs remembered to recognize a return to one (a file with more is treated as unsorted). */
+const MAX_CONTIGS = 1 << 20;
+
+/**
+ * The ids this ingest has sent, exactly where it can be cheap and approximately
+ * (an {@link IdFilter}) where it cannot.
+ *
+ * A variant id is `chrom-pos-ref-alt` of its own record (src/vcf/variant.ts), so two
+ * records with one id share their CHROM and POS. In a coordinate-sorted file (what tabix,
+ * bcftools and every pipeline produce) each contig is one block and positions never go
+ * down within it: an earlier record with the same id can only be in the current run of
+ * equal positions. While the input stays sorted, the ids of that run answer exactly,
+ * "repeat" or "new", in memory bounded by the longest run, and no stored id ever needs a
+ * look-up (on a 1M-record file those look-ups scanned the growing table ~500 times). The
+ * first record that breaks the order (a position that goes down, a contig seen before)
+ * ends the exact mode for good: from then on the filter, which has every id, answers
+ * "new" or "maybe", and a "maybe" is looked up in the table.
+ */
+export class SentIds {
+  readonly filter = new IdFilter();
+  #sorted = true;
+  #chrom: string | null = null;
+  #pos = 0;
+  readonly #run = new Set<string>();
+  readonly #contigs = new Set<string>();
+
+  /** False once the input broke coordinate order; "maybe" answers come only after that. */
+  get sorted(): boolean {
+    return this.#sorted;
+  }
+
+  /**
+   * Records `id` (of a variant at `chrom`:`pos`, in input order) as sent and says whether
+   * it was sent before: "new" (certainly not), "repeat" (certainly) or "maybe" (look it up).
+   */
+  take(id: string, chrom: string, pos: number): SentVerdict {
+    if (this.#sorted) this.#follow(chrom, pos);
+    if (this.#sorted) {
+      if (this.#run.has(id)) return "repeat";
+      this.#run.add(id);
+      this.filter.add(id);
+      return "new";
+    }
+    if (this.filter.mayHave(id)) return "maybe";
+    this.filter.add(id);
+    return "new";
+  }
+
+  /** Moves the current run to `chrom`:`pos`, or leaves the exact mode when that breaks the order. */
+  #follow(chrom: string, pos: number): void {
+    if (chrom === this.#chrom) {
+      if (pos === this.#pos) return;
+      if (pos < this.#pos) {
+        this.#leaveSorted();
+        return;
+      }
+    } else {
+      if (this.#contigs.has(chrom) || this.#contigs.size >= MAX_CONTIGS) {
+        this.#leaveSorted();
+        return;
+      }
+      this.#contigs.add(chrom);
+      this.#chrom = chrom;
+    }
+    this.#pos = pos;
+    this.#run.clear();
+  }
+
+  #leaveSorted(): void {
+    this.#sorted = false;
+    this.#run.clear();
+    this.#contigs.clear();
+  }
+}

@@ -9,18 +9,19 @@
  * Append or merge: merge-insert joins against every stored id, a cost in time and memory
  * that grows with the table (docs/performance.md). When the ingest owns the table (it
  * began empty, or a checkpoint says it holds exactly this file's prefix) the writer tracks
- * the ids it has sent in an {@link IdFilter} and appends every batch; the few ids of a
- * batch that may have been sent (a repeat in the file, or a rare false "maybe") go with it
- * as `mayBeStored`, and the store looks them up exactly and skips those it holds (a batch
- * with more than a few hundred such ids is merged). When the table may hold other rows,
- * every batch is merged.
+ * the ids it has sent in {@link SentIds} and appends every batch. In a coordinate-sorted
+ * file a repeat of an id sent before is known exactly and dropped here, like a repeat
+ * within one batch. In an unsorted file the few ids of a batch that may have been sent
+ * (a repeat in the file, or a rare false "maybe") go with it as `mayBeStored`, and the
+ * store looks them up exactly and skips those it holds (a batch with more than a few
+ * hundred such ids is merged). When the table may hold other rows, every batch is merged.
  */
 import { VcfAgentError } from "../errors.js";
 import type { VariantStore } from "../store/index.js";
 import { VariantRowsBuilder } from "../store/rows-builder.js";
 import type { VariantRows } from "../store/schema.js";
 import type { VariantSummary } from "../vcf/describe.js";
-import type { IdFilter } from "./_id-filter.js";
+import type { SentIds } from "./_id-filter.js";
 
 /** What a commit reports to the checkpoint. */
 export interface CommitProgress {
@@ -39,12 +40,14 @@ export interface WriterCounts {
   duplicatesInBatch: number;
   committed: number;
   appends: number;
+  /** Appends that first looked up ids that may have been stored (unsorted input only). */
+  lookups: number;
   merges: number;
 }
 
 /** See the module comment. */
 export class TableWriter {
-  readonly counts: WriterCounts = { inserted: 0, skipped: 0, duplicatesInBatch: 0, committed: 0, appends: 0, merges: 0 };
+  readonly counts: WriterCounts = { inserted: 0, skipped: 0, duplicatesInBatch: 0, committed: 0, appends: 0, lookups: 0, merges: 0 };
   #builder: VariantRowsBuilder | null = null;
   #inFlight: Promise<void> | null = null;
   /** Ids in the batch being collected: a repeat is dropped here, before its vector is copied. */
@@ -63,7 +66,7 @@ export class TableWriter {
     private readonly store: VariantStore,
     private readonly source: string,
     private readonly rowsPerWrite: number,
-    private readonly ids: IdFilter | null,
+    private readonly ids: SentIds | null,
     private readonly onCommit: (p: CommitProgress) => Promise<void>,
   ) {}
 
@@ -80,11 +83,15 @@ export class TableWriter {
         this.#pendingRepeats++;
         continue;
       }
-      this.#batchIds.add(id);
       if (ids !== null) {
-        if (ids.mayHave(id)) this.#maybeSent.push(id);
-        else ids.add(id);
+        const seen = ids.take(id, row.chrom, row.pos);
+        if (seen === "repeat") {
+          this.#pendingRepeats++;
+          continue;
+        }
+        if (seen === "maybe") this.#maybeSent.push(id);
       }
+      this.#batchIds.add(id);
       this.#builder ??= new VariantRowsBuilder(v.length, this.rowsPerWrite, this.source);
       this.#builder.push(row, v);
       if (this.#builder.full) await this.#flush();
@@ -132,6 +139,7 @@ export class TableWriter {
     c.committed += input;
     if (r.method === "merge") c.merges++;
     else c.appends++;
+    if (r.method === "append" && mayBeStored !== undefined && mayBeStored.length > 0) c.lookups++;
     await this.onCommit({ committed: c.committed, inserted: c.inserted });
   }
 }

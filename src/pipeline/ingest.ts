@@ -13,7 +13,7 @@ import { VariantStore } from "../store/index.js";
 import { annotationLayout } from "../vcf/annotations.js";
 import { summarizeVariant, type VariantSummary } from "../vcf/describe.js";
 import { openVcf, type VcfReader } from "../vcf/reader.js";
-import { IdFilter } from "./_id-filter.js";
+import { SentIds } from "./_id-filter.js";
 import { TableWriter } from "./_writer.js";
 import { CheckpointStore, identify } from "./checkpoint.js";
 import { persistPendingModel, stageForTable } from "./table-stage.js";
@@ -77,8 +77,11 @@ export interface IngestSummary {
   readonly warnings: number;
   readonly invalidMessages: readonly string[];
   readonly warningMessages: readonly string[];
-  /** How the rows were written: plain appends (ids known new) and merge-inserts (keyed on variant_id). */
-  readonly writes: { readonly appends: number; readonly merges: number };
+  /**
+   * How the rows were written: plain appends (ids known new), how many of those first
+   * looked up ids that may have been stored (unsorted input), and merge-inserts (keyed on variant_id).
+   */
+  readonly writes: { readonly appends: number; readonly lookups: number; readonly merges: number };
   readonly optimization: OptimizationStats;
 }
 
@@ -133,7 +136,7 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
   const rowsAtStart = store.dims === null ? 0 : await store.count();
   // The table holds only this file's committed prefix: a fresh table, or a checkpoint whose row count still matches.
   const exclusive = resumeAt === 0 ? rowsAtStart === 0 : checkpoint?.exclusive === true && checkpoint.tableRows === rowsAtStart;
-  const ids = exclusive ? new IdFilter() : null;
+  const ids = exclusive ? new SentIds() : null;
 
   const writer = new TableWriter(store, reader.source, options.writeBatchRows ?? DEFAULT_WRITE_ROWS, ids, async (p) => {
     if (sourceId && checkpoints) {
@@ -190,7 +193,7 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
         const n = Math.min(toSkip, variants.length);
         toSkip -= n;
         // The skipped prefix is what the table holds: its ids are "sent" for the append decision.
-        if (ids !== null) for (let i = 0; i < n; i++) ids.add(variants[i]!.variantId);
+        if (ids !== null) for (let i = 0; i < n; i++) ids.take(variants[i]!.variantId, variants[i]!.chrom, variants[i]!.pos);
         variants = variants.slice(n);
       }
       if (variants.length > 0) {
@@ -274,7 +277,7 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
     warnings: st.warnings,
     invalidMessages: st.invalidMessages,
     warningMessages: st.warningMessages,
-    writes: { appends: writer.counts.appends, merges: writer.counts.merges },
+    writes: { appends: writer.counts.appends, lookups: writer.counts.lookups, merges: writer.counts.merges },
     optimization: stats,
   };
 }
