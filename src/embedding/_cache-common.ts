@@ -1,4 +1,6 @@
+import type { CachingStrategy } from "../config.js";
 import { VcfAgentError } from "../errors.js";
+import type { CacheEvictions, CacheStats } from "./cache.js";
 
 /**
  * Per-entry heap cost besides the vector's bytes and the key's characters, measured on
@@ -42,10 +44,41 @@ export function checkFraction(fraction: number): void {
   }
 }
 
-/** Counters both strategies keep; `stats()` copies them out. */
+/**
+ * The bookkeeping both strategies share: the cache's strategy and bounds, its hit, miss,
+ * rejection and eviction counters, and the {@link CacheStats} built from them.
+ */
 export class CacheCounters {
   hits = 0;
   misses = 0;
   rejected = 0;
-  readonly evictions = { size: 0, count: 0, cleanup: 0, overwrite: 0 };
+  readonly evictions: CacheEvictions = { size: 0, count: 0, cleanup: 0, overwrite: 0 };
+
+  constructor(
+    readonly strategy: CachingStrategy,
+    readonly maxBytes: number,
+    readonly maxEntries: number,
+  ) {}
+
+  /** Counts a `get` as a hit or a miss by what the store returned, and passes that on. */
+  lookup(value: Float32Array | undefined): Float32Array | undefined {
+    if (value === undefined) this.misses++;
+    else this.hits++;
+    return value;
+  }
+
+  /** A snapshot for a cache now holding `entries` entries of `bytes` accounted bytes. */
+  stats(entries: number, bytes: number): CacheStats {
+    return {
+      strategy: this.strategy,
+      entries,
+      bytes,
+      maxBytes: this.maxBytes,
+      maxEntries: this.maxEntries,
+      hits: this.hits,
+      misses: this.misses,
+      evictions: { ...this.evictions },
+      rejected: this.rejected,
+    };
+  }
 }

@@ -7,14 +7,11 @@ import { CacheCounters, checkFraction, estimateEntryBytes, storable } from "./_c
  */
 export class FifoCache implements EmbeddingCache {
   readonly #map = new Map<string, Float32Array>();
-  readonly #counters = new CacheCounters();
-  readonly #maxBytes: number;
-  readonly #maxEntries: number;
+  readonly #counters: CacheCounters;
   #bytes = 0;
 
   constructor(maxBytes: number, maxEntries: number) {
-    this.#maxBytes = maxBytes;
-    this.#maxEntries = maxEntries;
+    this.#counters = new CacheCounters("simple", maxBytes, maxEntries);
   }
 
   get size(): number {
@@ -26,10 +23,7 @@ export class FifoCache implements EmbeddingCache {
   }
 
   get(key: string): Float32Array | undefined {
-    const v = this.#map.get(key);
-    if (v === undefined) this.#counters.misses++;
-    else this.#counters.hits++;
-    return v;
+    return this.#counters.lookup(this.#map.get(key));
   }
 
   set(key: string, value: Float32Array): void {
@@ -41,13 +35,13 @@ export class FifoCache implements EmbeddingCache {
       this.#counters.evictions.overwrite++;
     }
     const size = estimateEntryBytes(key, v);
-    if (size > this.#maxBytes) {
+    if (size > this.#counters.maxBytes) {
       this.#counters.rejected++;
       return;
     }
     // Entry bound first, then bytes: the same order as the memory_aware strategy.
-    while (this.#map.size >= this.#maxEntries) this.#evictOldest("count");
-    while (this.#bytes + size > this.#maxBytes) this.#evictOldest("size");
+    while (this.#map.size >= this.#counters.maxEntries) this.#evictOldest("count");
+    while (this.#bytes + size > this.#counters.maxBytes) this.#evictOldest("size");
     this.#map.set(key, v);
     this.#bytes += size;
   }
@@ -77,18 +71,7 @@ export class FifoCache implements EmbeddingCache {
   }
 
   stats(): CacheStats {
-    const c = this.#counters;
-    return {
-      strategy: "simple",
-      entries: this.#map.size,
-      bytes: this.#bytes,
-      maxBytes: this.#maxBytes,
-      maxEntries: this.#maxEntries,
-      hits: c.hits,
-      misses: c.misses,
-      evictions: { ...c.evictions },
-      rejected: c.rejected,
-    };
+    return this.#counters.stats(this.#map.size, this.#bytes);
   }
 
   #evictOldest(reason: "size" | "count" | "cleanup"): number {

@@ -8,16 +8,13 @@ import { CacheCounters, checkFraction, estimateEntryBytes, storable } from "./_c
  */
 export class LruEmbeddingCache implements EmbeddingCache {
   readonly #lru: LRUCache<string, Float32Array>;
-  readonly #counters = new CacheCounters();
-  readonly #maxBytes: number;
-  readonly #maxEntries: number;
+  readonly #counters: CacheCounters;
   /** Evictions still owed to the entry bound by the `set` in progress (0 or 1). */
   #pendingCountEvictions = 0;
   #trimming = false;
 
   constructor(maxBytes: number, maxEntries: number) {
-    this.#maxBytes = maxBytes;
-    this.#maxEntries = maxEntries;
+    this.#counters = new CacheCounters("memory_aware", maxBytes, maxEntries);
     this.#lru = new LRUCache<string, Float32Array>({
       max: maxEntries,
       maxSize: maxBytes,
@@ -35,17 +32,14 @@ export class LruEmbeddingCache implements EmbeddingCache {
   }
 
   get(key: string): Float32Array | undefined {
-    const v = this.#lru.get(key);
-    if (v === undefined) this.#counters.misses++;
-    else this.#counters.hits++;
-    return v;
+    return this.#counters.lookup(this.#lru.get(key));
   }
 
   set(key: string, value: Float32Array): void {
     const v = storable(key, value);
     // lru-cache frees a slot for the entry bound before it evicts for size, so when the
     // cache is full of entries the first eviction of this set is a count eviction.
-    this.#pendingCountEvictions = this.#lru.size >= this.#maxEntries && !this.#lru.has(key) ? 1 : 0;
+    this.#pendingCountEvictions = this.#lru.size >= this.#counters.maxEntries && !this.#lru.has(key) ? 1 : 0;
     const status: LRUCache.Status<string, Float32Array> = {};
     try {
       this.#lru.set(key, v, { status });
@@ -85,18 +79,7 @@ export class LruEmbeddingCache implements EmbeddingCache {
   }
 
   stats(): CacheStats {
-    const c = this.#counters;
-    return {
-      strategy: "memory_aware",
-      entries: this.#lru.size,
-      bytes: this.#lru.calculatedSize,
-      maxBytes: this.#maxBytes,
-      maxEntries: this.#maxEntries,
-      hits: c.hits,
-      misses: c.misses,
-      evictions: { ...c.evictions },
-      rejected: c.rejected,
-    };
+    return this.#counters.stats(this.#lru.size, this.#lru.calculatedSize);
   }
 
   #onDispose(reason: LRUCache.DisposeReason): void {
