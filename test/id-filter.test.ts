@@ -42,7 +42,16 @@ function replay(recs: readonly Rec[]): { verdict: SentVerdict; sentBefore: boole
   const exact = new Set<string>();
   return recs.map((r) => {
     const id = key(r);
-    const verdict = s.take(id, r.chrom, r.pos);
+    let verdict = s.take(id, r.chrom, r.pos);
+    if (verdict === "unordered") {
+      // What the writer does: a filter of every id sent so far, then the same question again.
+      expect(s.sorted).toBe(false);
+      const f = new IdFilter();
+      for (const e of exact) f.add(e);
+      s.useFilter(f);
+      verdict = s.take(id, r.chrom, r.pos);
+    }
+    expect(verdict).not.toBe("unordered");
     const sentBefore = exact.has(id);
     exact.add(id);
     return { verdict, sentBefore, sorted: s.sorted };

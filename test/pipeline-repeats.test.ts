@@ -14,6 +14,7 @@ import { describeRows, distinct, generateVcf, readTable, sorted, tempDir } from 
 const dir = tempDir("pipeline-repeats");
 let file: string;
 let shuffled: string;
+let broken: string;
 let ids: string[];
 let variants: number;
 
@@ -33,6 +34,11 @@ beforeAll(() => {
   }
   shuffled = path.join(dir, "shuffled.vcf");
   writeFileSync(shuffled, [...header, ...body, ""].join("\n"));
+  // Sorted for 2,000 records (many committed batches), then earlier records again (the
+  // order breaks there), then the rest: the filter is built from the table at the break.
+  const inOrder = lines.filter((l) => !l.startsWith("#"));
+  broken = path.join(dir, "broken.vcf");
+  writeFileSync(broken, [...header, ...inOrder.slice(0, 2000), ...inOrder.slice(100, 160), ...inOrder.slice(1990, 2010), ...inOrder.slice(2000), ""].join("\n"));
 }, 120_000);
 
 async function ingest(input: string, db: string) {
@@ -59,6 +65,17 @@ describe("repeated ids across write batches", () => {
     expect(s.writes.lookups).toBeGreaterThan(0);
     expect(s.writes.merges).toBe(0);
     expect(s.variantsWritten).toBe(ids.length);
+    const t = await readTable(db, "variants", 1);
+    expect(sorted(t.ids)).toEqual(sorted(ids));
+  }, 120_000);
+
+  it("a sorted file that breaks order mid-way: earlier ids found through the filter built from the table, each id stored once", async () => {
+    const db = path.join(dir, "broken-db");
+    const s = await ingest(broken, db);
+    expect(s.writes.lookups).toBeGreaterThan(0);
+    expect(s.writes.merges).toBe(0);
+    expect(s.variantsWritten).toBe(ids.length);
+    expect(s.variantsWritten + s.variantsAlreadyStored + s.duplicatesInFile).toBe(s.variantsRead);
     const t = await readTable(db, "variants", 1);
     expect(sorted(t.ids)).toEqual(sorted(ids));
   }, 120_000);

@@ -1,8 +1,9 @@
 /**
- * Which variant ids this ingest has already sent to the table, approximately and in
- * bounded memory: a growing Bloom filter. "No" is exact (the id was never added), "maybe"
- * is wrong with probability ~2e-7 per id. The writer appends a batch only when every id
- * is a "no", so a false "maybe" costs one merge-insert, never a duplicate row.
+ * Which variant ids this ingest has already sent to the table. {@link SentIds} knows it
+ * exactly while the input is coordinate-sorted; after that an {@link IdFilter} (a growing
+ * Bloom filter, 4 bytes per id) answers approximately: "no" is exact (the id was never
+ * added), "maybe" is wrong with probability ~2e-7 per id. A "maybe" is looked up in the
+ * table, so a false one costs a look-up, never a duplicate row.
  */
 import { fmix32 } from "../embedding/_local-hash.js";
 
@@ -93,55 +94,71 @@ export class IdFilter {
   }
 }
 
-/** What {@link SentIds.take} knows of an id. */
-export type SentVerdict = "new" | "repeat" | "maybe";
+/**
+ * What {@link SentIds.take} knows of an id: "new" (certainly never sent), "repeat"
+ * (certainly sent), "maybe" (look it up), or "unordered": the input has left coordinate
+ * order and the filter of every sent id must be given ({@link SentIds.useFilter}) before
+ * the id can be answered; it was not recorded.
+ */
+export type SentVerdict = "new" | "repeat" | "maybe" | "unordered";
 
 /** Contigs remembered to recognize a return to one (a file with more is treated as unsorted). */
 const MAX_CONTIGS = 1 << 20;
 
 /**
- * The ids this ingest has sent, exactly where it can be cheap and approximately
- * (an {@link IdFilter}) where it cannot.
+ * The ids this ingest has sent: exactly, in memory independent of the file's size, while
+ * the input is coordinate-sorted; through an {@link IdFilter} of every sent id after that.
  *
  * A variant id is `chrom-pos-ref-alt` of its own record (src/vcf/variant.ts), so two
  * records with one id share their CHROM and POS. In a coordinate-sorted file (what tabix,
  * bcftools and every pipeline produce) each contig is one block and positions never go
  * down within it: an earlier record with the same id can only be in the current run of
  * equal positions. While the input stays sorted, the ids of that run answer exactly,
- * "repeat" or "new", in memory bounded by the longest run, and no stored id ever needs a
- * look-up (on a 1M-record file those look-ups scanned the growing table ~500 times). The
- * first record that breaks the order (a position that goes down, a contig seen before)
- * ends the exact mode for good: from then on the filter, which has every id, answers
- * "new" or "maybe", and a "maybe" is looked up in the table.
+ * "repeat" or "new", in memory bounded by the longest run, and no id is ever looked up
+ * in the table (on a 1M-record file those look-ups scanned the growing table ~500 times).
+ * The first record that breaks the order (a position that goes down, a contig seen
+ * before) ends the exact mode for good: the caller then builds the filter once from the
+ * table and the batch it is collecting, and from then on "maybe" ids are looked up.
  */
 export class SentIds {
-  readonly filter = new IdFilter();
+  #filter: IdFilter | null = null;
   #sorted = true;
   #chrom: string | null = null;
   #pos = 0;
   readonly #run = new Set<string>();
   readonly #contigs = new Set<string>();
 
-  /** False once the input broke coordinate order; "maybe" answers come only after that. */
+  /** False once the input broke coordinate order. */
   get sorted(): boolean {
     return this.#sorted;
   }
 
+  /** The filter in use after the order broke, or null. */
+  get filter(): IdFilter | null {
+    return this.#filter;
+  }
+
   /**
    * Records `id` (of a variant at `chrom`:`pos`, in input order) as sent and says whether
-   * it was sent before: "new" (certainly not), "repeat" (certainly) or "maybe" (look it up).
+   * it was sent before; see {@link SentVerdict}.
    */
   take(id: string, chrom: string, pos: number): SentVerdict {
     if (this.#sorted) this.#follow(chrom, pos);
     if (this.#sorted) {
       if (this.#run.has(id)) return "repeat";
       this.#run.add(id);
-      this.filter.add(id);
       return "new";
     }
-    if (this.filter.mayHave(id)) return "maybe";
-    this.filter.add(id);
+    const filter = this.#filter;
+    if (filter === null) return "unordered";
+    if (filter.mayHave(id)) return "maybe";
+    filter.add(id);
     return "new";
+  }
+
+  /** After an "unordered" answer: `filter` holds every id sent so far. */
+  useFilter(filter: IdFilter): void {
+    this.#filter = filter;
   }
 
   /** Moves the current run to `chrom`:`pos`, or leaves the exact mode when that breaks the order. */

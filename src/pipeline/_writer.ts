@@ -11,17 +11,19 @@
  * began empty, or a checkpoint says it holds exactly this file's prefix) the writer tracks
  * the ids it has sent in {@link SentIds} and appends every batch. In a coordinate-sorted
  * file a repeat of an id sent before is known exactly and dropped here, like a repeat
- * within one batch. In an unsorted file the few ids of a batch that may have been sent
- * (a repeat in the file, or a rare false "maybe") go with it as `mayBeStored`, and the
- * store looks them up exactly and skips those it holds (a batch with more than a few
- * hundred such ids is merged). When the table may hold other rows, every batch is merged.
+ * within one batch, and no memory grows with the file. When the input leaves coordinate
+ * order, a Bloom filter of every sent id is built once from the table, and from then on
+ * the few ids of a batch that may have been sent (a repeat in the file, or a rare false
+ * "maybe") go with it as `mayBeStored`: the store looks them up exactly and skips those
+ * it holds (a batch with more than a few hundred such ids is merged). When the table may
+ * hold other rows, every batch is merged.
  */
 import { VcfAgentError } from "../errors.js";
 import type { VariantStore } from "../store/index.js";
 import { VariantRowsBuilder } from "../store/rows-builder.js";
 import type { VariantRows } from "../store/schema.js";
 import type { VariantSummary } from "../vcf/describe.js";
-import type { SentIds } from "./_id-filter.js";
+import { IdFilter, type SentIds } from "./_id-filter.js";
 
 /** What a commit reports to the checkpoint. */
 export interface CommitProgress {
@@ -84,7 +86,11 @@ export class TableWriter {
         continue;
       }
       if (ids !== null) {
-        const seen = ids.take(id, row.chrom, row.pos);
+        let seen = ids.take(id, row.chrom, row.pos);
+        if (seen === "unordered") {
+          ids.useFilter(await this.#sentFilter());
+          seen = ids.take(id, row.chrom, row.pos);
+        }
         if (seen === "repeat") {
           this.#pendingRepeats++;
           continue;
@@ -110,6 +116,19 @@ export class TableWriter {
     if (this.#inFlight) await this.#inFlight.catch(() => undefined);
     this.#inFlight = null;
     this.#builder = null;
+  }
+
+  /**
+   * A filter of every id sent so far, built once when the input leaves coordinate order:
+   * the table's ids (it holds only what this ingest sent, or the file's prefix before a
+   * resume) once the write in flight has committed, and the batch being collected.
+   */
+  async #sentFilter(): Promise<IdFilter> {
+    if (this.#inFlight) await this.#inFlight;
+    const filter = new IdFilter();
+    await this.store.forEachId((id) => filter.add(id));
+    for (const id of this.#batchIds) filter.add(id);
+    return filter;
   }
 
   async #flush(): Promise<void> {

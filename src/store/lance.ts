@@ -345,6 +345,28 @@ export class VariantStore {
   }
 
   /**
+   * Calls `onId` with every stored variant_id, streamed a batch at a time (no list of all
+   * ids is built). Waits for writes already started.
+   * @returns how many ids were read.
+   */
+  async forEachId(onId: (id: string) => void): Promise<number> {
+    await this.#writes;
+    const table = this.#table;
+    if (table === null) return 0;
+    const where = this.#where();
+    let n = 0;
+    await wrap(where, async () => {
+      for await (const batch of table.query().select(["variant_id"])) {
+        const col = batch.getChild("variant_id");
+        if (col === null) throw new VcfAgentError(`${where}: has no variant_id column`, "STORE");
+        for (let i = 0; i < batch.numRows; i++) onId(String(col.get(i)));
+        n += batch.numRows;
+      }
+    });
+    return n;
+  }
+
+  /**
    * The k stored variants nearest to `vector` by cosine distance, nearest first, among
    * those matching `filters` (applied before the search, so k hits come back when k match).
    * @throws VcfAgentError code "USAGE" for a bad filter or k; "STORE" for a vector of another width.
