@@ -3,10 +3,13 @@
 // without a filter, exact (flat) vs each ANN index (IVF_PQ, IVF_RQ), recall@10 of each
 // index against exact neighbours over ≥ 200 queries, the index's bytes per vector and its
 // build time. Exact neighbours for recall come from one streaming brute-force pass over the
-// stored vectors (the SIMD kernel of src/reduce/knn.ts), all queries at once.
+// stored vectors (the SIMD kernel of src/reduce/knn.ts), all queries at once. Each index is
+// built in a child process (bench/_index-build.mjs) so the build's peak RSS and CPU seconds
+// are its own; --sample-rate builds each type once per k-means training sample per partition.
 //
 // Usage: npm run bench:search [-- --db DIR] [--n 1000000] [--queries 200] [--exact-queries 20]
-//        [--index ivf_pq,ivf_rq] [--filter clinical_significance=Pathogenic] [--refine 20] [--nprobes N]
+//        [--index ivf_pq,ivf_rq] [--sample-rate 64,256] [--refine 20] [--nprobes N]
+//        [--filter clinical_significance=Pathogenic] (--filter '' skips the filtered searches)
 //        [--reuse] (keep an existing index of the last type listed instead of rebuilding it)
 // Without --db the table is built first by the CLI from bench/data/gen<N>_seed7.vcf.gz (kept
 // in <tmpdir>/vcf-agent-bench-search-<N> for later runs).
@@ -22,7 +25,7 @@ import { VariantStore } from "../dist/store/index.js";
 import { compileFilters } from "../dist/store/filters.js";
 import { exactKnn } from "../dist/reduce/knn.js";
 import { mulberry32 } from "../dist/util/random.js";
-import { cli, generatedVcf } from "./_proc.mjs";
+import { cli, generatedVcf, root } from "./_proc.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     queries: { type: "string", default: "200" },
     "exact-queries": { type: "string", default: "20" },
     index: { type: "string", default: "ivf_pq,ivf_rq" },
+    "sample-rate": { type: "string", default: "default" },
     filter: { type: "string", default: "clinical_significance=Pathogenic" },
     refine: { type: "string" },
     nprobes: { type: "string" },
@@ -43,6 +47,8 @@ const Q = Number(values.queries);
 const QE = Number(values["exact-queries"]);
 const K = Number(values.k);
 const INDEXES = values.index.split(",").map((s) => s.trim()).filter(Boolean);
+const RATES = values["sample-rate"].split(",").map((s) => s.trim()).filter(Boolean);
+for (const r of RATES) if (r !== "default" && !(Number.isInteger(Number(r)) && Number(r) > 0)) throw new Error(`--sample-rate: ${JSON.stringify(r)} is not a positive integer or "default"`);
 const FILTER = values.filter;
 const annOptions = {
   ...(values.refine === undefined ? {} : { refineFactor: Number(values.refine) }),
@@ -67,8 +73,8 @@ if (!existsSync(path.join(db, "variants.lance"))) {
   line("search.setup", { ingested: data, seconds: (performance.now() - t0) / 1000 });
 }
 const config = await resolveSessionConfig({ env: {}, overrides: { store: { uri: db } } });
-const store = await VariantStore.connect(db);
-const search = await VariantSearch.open(config, { store });
+let store = await VariantStore.connect(db);
+let search = await VariantSearch.open(config, { store });
 const rows = await store.count();
 const dims = store.dims;
 const conn = await lancedb.connect(db);
@@ -98,7 +104,7 @@ const qflat = new Float32Array(qv.length * dims);
 qv.forEach((v, i) => qflat.set(v, i * dims));
 
 // 3. Exact neighbours (ids and scores), all rows and filtered rows, in one streaming pass.
-const predicate = compileFilters([FILTER]);
+const predicate = FILTER ? compileFilters([FILTER]) : undefined;
 const t0 = performance.now();
 const truth = { all: qv.map(() => []), filtered: qv.map(() => []) };
 const merge = (list, score, id) => {
@@ -129,8 +135,8 @@ async function groundTruth(where, lists) {
   }
 }
 await groundTruth(undefined, truth.all);
-await groundTruth(predicate, truth.filtered);
-line("search.truth", { queries: qv.length, filter: FILTER, filteredRows: await store.count([FILTER]), seconds: (performance.now() - t0) / 1000 });
+if (predicate) await groundTruth(predicate, truth.filtered);
+line("search.truth", { queries: qv.length, filter: FILTER || "none", filteredRows: FILTER ? await store.count([FILTER]) : "-", seconds: (performance.now() - t0) / 1000 });
 
 /** recall@K: a hit counts when it is among the exact K or ties the exact K-th score (1e-6). */
 function recall(hitsPerQuery, lists) {
@@ -169,33 +175,57 @@ function report(name, r, lists, extra = {}) {
 const indexed = (await store.stats()).indices.filter((i) => i.columns.includes("vector"));
 if (QE > 0) {
   report("exact", await timed("exact", Math.min(QE, Q), { exact: true }), truth.all);
-  report("exact+filter", await timed("exact", Math.min(QE, Q), { exact: true, filters: [FILTER] }), truth.filtered);
+  if (FILTER) report("exact+filter", await timed("exact", Math.min(QE, Q), { exact: true, filters: [FILTER] }), truth.filtered);
 }
 
-// 5. Each ANN index: build, size, latency and recall over all queries.
+// 5. Each ANN index: build (in a child process), size, latency and recall over all queries.
 const typeName = { ivf_pq: "IvfPq", ivf_rq: "IvfRq", hnsw_sq: "IvfHnswSq" };
+function buildIndex(type, rate) {
+  const out = execFileSync(process.execPath, [path.join(root, "bench", "_index-build.mjs"), db, type, rate], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  return JSON.parse(out.trim().split("\n").pop());
+}
 for (const type of INDEXES) {
-  const current = (await store.stats()).indices.find((i) => i.columns.includes("vector"));
-  const reuse = values.reuse && current?.type === typeName[type];
-  const b = reuse ? { seconds: NaN, numPartitions: "?" } : await store.createVectorIndex({ type, replace: true });
-  const idx = (await store.stats()).indices.find((i) => i.columns.includes("vector"));
-  const bytesPerVector = idx && idx.bytesOnDisk !== "unknown" ? idx.bytesOnDisk / rows : NaN;
-  const shape = { buildSeconds: b.seconds, partitions: b.numPartitions, ...(b.numSubVectors ? { subVectors: b.numSubVectors } : {}), bytesPerVector };
-  report(type, await timed(type, Q, annOptions), truth.all, shape);
-  // A filter with LanceDB's fixed 20 probes, then as VariantSearch plans it (probes scaled by 1/selectivity).
-  report(`${type}+filter/nprobes20`, await timed(type, Q, { nprobes: 20, ...annOptions, filters: [FILTER] }), truth.filtered, shape);
-  const planned = await search.plan({ ...annOptions, filters: [FILTER] });
-  report(`${type}+filter/planned`, await timed(type, Q, { ...annOptions, filters: [FILTER] }), truth.filtered, { ...shape, nprobes: planned.nprobes ?? "default" });
+  for (const rate of RATES) {
+    const current = (await store.stats()).indices.find((i) => i.columns.includes("vector"));
+    const reuse = values.reuse && RATES.length === 1 && current?.type === typeName[type];
+    const b = reuse ? { seconds: NaN, numPartitions: "?", sampleRate: "?" } : buildIndex(type, rate);
+    if (!reuse) {
+      line(`search.build.${type}`, { sampleRate: b.sampleRate, partitions: b.numPartitions, seconds: b.seconds, cpuSeconds: b.cpuSeconds, peakRssMb: b.peakRssMb, rssBeforeMb: b.rssBeforeMb, load: loadavg()[0] });
+      // The build committed a new table version from another process: open it afresh.
+      search.close();
+      store.close();
+      store = await VariantStore.connect(db);
+      search = await VariantSearch.open(config, { store });
+    }
+    const idx = (await store.stats()).indices.find((i) => i.columns.includes("vector"));
+    const bytesPerVector = idx && idx.bytesOnDisk !== "unknown" ? idx.bytesOnDisk / rows : NaN;
+    const shape = {
+      buildSeconds: b.seconds,
+      buildCpuSeconds: b.cpuSeconds ?? NaN,
+      buildPeakRssMb: b.peakRssMb ?? NaN,
+      partitions: b.numPartitions,
+      sampleRate: b.sampleRate,
+      ...(b.numSubVectors ? { subVectors: b.numSubVectors } : {}),
+      bytesPerVector,
+    };
+    const name = RATES.length > 1 ? `${type}/s${b.sampleRate}` : type;
+    report(name, await timed(type, Q, annOptions), truth.all, shape);
+    if (!FILTER) continue;
+    // A filter with LanceDB's fixed 20 probes, then as VariantSearch plans it (probes scaled by 1/selectivity).
+    report(`${name}+filter/nprobes20`, await timed(type, Q, { nprobes: 20, ...annOptions, filters: [FILTER] }), truth.filtered, shape);
+    const planned = await search.plan({ ...annOptions, filters: [FILTER] });
+    report(`${name}+filter/planned`, await timed(type, Q, { ...annOptions, filters: [FILTER] }), truth.filtered, { ...shape, nprobes: planned.nprobes ?? "default" });
+  }
 }
 if (indexed.length > 0) console.log(`(the table had a vector index before this run: ${indexed.map((i) => i.type).join(", ")}; it was replaced)`);
 
-console.log(`\n| search (${rows} rows × ${dims} d, top ${K}) | queries | p50 ms | p99 ms | recall@${K} | index B/vector | build s |`);
-console.log("|---|---|---|---|---|---|---|");
+console.log(`\n| search (${rows} rows × ${dims} d, top ${K}) | queries | p50 ms | p99 ms | recall@${K} | index B/vector | build s | build CPU s | build peak RSS MB |`);
+console.log("|---|---|---|---|---|---|---|---|---|");
 for (const r of results) {
   const f = (x, d = 1) => (x === undefined || Number.isNaN(x) ? "–" : x.toFixed(d));
-  console.log(`| ${r.name} | ${r.queries} | ${f(r.p50Ms)} | ${f(r.p99Ms)} | ${f(r.recallAt10, 3)} | ${f(r.bytesPerVector)} | ${f(r.buildSeconds)} |`);
+  console.log(`| ${r.name} | ${r.queries} | ${f(r.p50Ms)} | ${f(r.p99Ms)} | ${f(r.recallAt10, 3)} | ${f(r.bytesPerVector)} | ${f(r.buildSeconds)} | ${f(r.buildCpuSeconds)} | ${f(r.buildPeakRssMb, 0)} |`);
 }
-const ok = results.filter((r) => INDEXES.includes(r.name) && r.recallAt10 >= TARGET.recall && r.bytesPerVector <= TARGET.bytesPerVector);
+const ok = results.filter((r) => !r.name.includes("+") && r.buildSeconds !== undefined && r.recallAt10 >= TARGET.recall && r.bytesPerVector <= TARGET.bytesPerVector);
 const best = ok.sort((a, b) => a.p50Ms - b.p50Ms)[0];
 console.log(
   `\ntargets: recall@10 ≥ ${TARGET.recall}, ≤ ${TARGET.bytesPerVector} B/vector. ` +

@@ -45,6 +45,12 @@ export interface VectorIndexOptions {
   readonly numPartitions?: number;
   /** PQ sub-vectors (ivf_pq only); must divide the width; default width/8 (8 floats → 1 byte each). */
   readonly numSubVectors?: number;
+  /**
+   * Vectors sampled per IVF partition to train k-means (LanceDB's `sampleRate`; the training
+   * set is `sampleRate × numPartitions` vectors, held in memory while k-means runs).
+   * Default {@link DEFAULT_SAMPLE_RATE} for the type.
+   */
+  readonly sampleRate?: number;
   /** Replace an existing vector index (default true). */
   readonly replace?: boolean;
   /** Called about once a second while the index builds, and once when it is done. */
@@ -57,9 +63,24 @@ export interface VectorIndexShape {
   readonly numPartitions: number;
   /** ivf_pq only. */
   readonly numSubVectors?: number;
+  /** Training vectors per IVF partition for k-means. */
+  readonly sampleRate: number;
   /** Bytes of compressed code per vector (excluding row ids and graph links). */
   readonly codeBytesPerVector: number;
 }
+
+/** LanceDB's own default training sample per IVF partition. */
+export const LANCE_SAMPLE_RATE = 256;
+
+/**
+ * Default k-means training sample per IVF partition, by index type. The training set is
+ * `sampleRate × numPartitions × width` floats held at once, the largest allocation of a build.
+ */
+export const DEFAULT_SAMPLE_RATE: Readonly<Record<VectorIndexType, number>> = {
+  ivf_pq: LANCE_SAMPLE_RATE,
+  ivf_rq: LANCE_SAMPLE_RATE,
+  hnsw_sq: LANCE_SAMPLE_RATE,
+};
 
 /** PQ codebooks have 256 centroids per sub-vector, so training needs at least that many rows. */
 export const MIN_ROWS_FOR_PQ = 256;
@@ -80,16 +101,20 @@ export function chooseVectorIndexShape(rows: number, dims: number, options: Vect
   if (!Number.isInteger(numPartitions) || numPartitions < 1) {
     throw new VcfAgentError(`numPartitions must be a positive integer, got ${numPartitions}`, "USAGE");
   }
+  const sampleRate = options.sampleRate ?? DEFAULT_SAMPLE_RATE[type];
+  if (!Number.isSafeInteger(sampleRate) || sampleRate < 1) {
+    throw new VcfAgentError(`sampleRate (training vectors per IVF partition) must be a positive integer, got ${sampleRate}`, "USAGE");
+  }
   if (type !== "ivf_pq" && options.numSubVectors !== undefined) {
     throw new VcfAgentError(`numSubVectors applies to ivf_pq only, not ${type}`, "USAGE");
   }
-  if (type === "ivf_rq") return { type, numPartitions, codeBytesPerVector: Math.ceil(dims / 8) };
-  if (type === "hnsw_sq") return { type, numPartitions, codeBytesPerVector: dims };
+  if (type === "ivf_rq") return { type, numPartitions, sampleRate, codeBytesPerVector: Math.ceil(dims / 8) };
+  if (type === "hnsw_sq") return { type, numPartitions, sampleRate, codeBytesPerVector: dims };
   const numSubVectors = options.numSubVectors ?? defaultSubVectors(dims);
   if (!Number.isInteger(numSubVectors) || numSubVectors < 1 || dims % numSubVectors !== 0) {
     throw new VcfAgentError(`numSubVectors must be a positive divisor of the vector width ${dims}, got ${numSubVectors}`, "USAGE");
   }
-  return { type, numPartitions, numSubVectors, codeBytesPerVector: numSubVectors };
+  return { type, numPartitions, numSubVectors, sampleRate, codeBytesPerVector: numSubVectors };
 }
 
 /** √rows, but no more than rows/256: Lance trains k-means on 256 rows per partition and warns below that. */
@@ -108,11 +133,11 @@ function defaultSubVectors(dims: number): number {
 export function vectorIndexConfig(shape: VectorIndexShape): Index {
   switch (shape.type) {
     case "ivf_pq":
-      return Index.ivfPq({ distanceType: "cosine", numPartitions: shape.numPartitions, numSubVectors: shape.numSubVectors });
+      return Index.ivfPq({ distanceType: "cosine", numPartitions: shape.numPartitions, numSubVectors: shape.numSubVectors, sampleRate: shape.sampleRate });
     case "ivf_rq":
-      return Index.ivfRq({ distanceType: "cosine", numPartitions: shape.numPartitions });
+      return Index.ivfRq({ distanceType: "cosine", numPartitions: shape.numPartitions, sampleRate: shape.sampleRate });
     case "hnsw_sq":
-      return Index.hnswSq({ distanceType: "cosine", numPartitions: shape.numPartitions });
+      return Index.hnswSq({ distanceType: "cosine", numPartitions: shape.numPartitions, sampleRate: shape.sampleRate });
   }
 }
 
