@@ -107,7 +107,7 @@ describe("chooseVectorIndexShape", () => {
     expect(chooseVectorIndexShape(5000, 64, pq)).toMatchObject({ numPartitions: 19, numSubVectors: 8 });
     expect(chooseVectorIndexShape(100, 3072, pq).codeBytesPerVector).toBeLessThanOrEqual(200);
     expect(chooseVectorIndexShape(100, 12, pq)).toMatchObject({ numPartitions: 1, numSubVectors: 3 });
-    expect(chooseVectorIndexShape(200_000, 1536)).toEqual({ type: "ivf_rq", numPartitions: 447, sampleRate: 256, codeBytesPerVector: 192 });
+    expect(chooseVectorIndexShape(200_000, 1536)).toEqual({ type: "ivf_rq", numPartitions: 447, sampleRate: 64, codeBytesPerVector: 192 });
     expect(() => chooseVectorIndexShape(1000, 768, { ...pq, numSubVectors: 100 })).toThrow(/divisor of the vector width 768/);
     expect(() => chooseVectorIndexShape(1000, 768, { type: "flat" as "ivf_pq" })).toThrow(/ivf_pq, ivf_rq, hnsw_sq/);
   });
