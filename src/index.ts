@@ -61,7 +61,7 @@ export {
 export { IdentityStage, type OutputStage, type StageBatch, type DimensionReductionStats } from "./embedding/stage.js";
 export { PcaStage, type PcaStageOptions } from "./embedding/pca-stage.js";
 
-export { fitPca, varianceRetained, type PcaModel } from "./reduce/pca.js";
+export { fitPca, fitPcaAsync, varianceRetained, type PcaModel } from "./reduce/pca.js";
 export { projectBatch } from "./reduce/project.js";
 export { saveModel, loadModel } from "./reduce/model-file.js";
 export { PcaReducer, type PcaReducerStats } from "./reduce/reducer.js";

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, VcfAgentError } from "../src/errors.js";
 import { symmetricEigenTop } from "../src/reduce/eigen.js";
 import { loadModel, saveModel } from "../src/reduce/model-file.js";
-import { fitPca, varianceRetained, type PcaModel } from "../src/reduce/pca.js";
+import { SLICE_MS } from "../src/reduce/_steps.js";
+import { fitPca, fitPcaAsync, varianceRetained, type PcaModel } from "../src/reduce/pca.js";
 import { Projector, projectBatch } from "../src/reduce/project.js";
 import { ParallelProjector } from "../src/reduce/parallel.js";
 import { projectBlockedJs, projectNaive, projectReference } from "../src/reduce/project-js.js";
@@ -97,6 +98,27 @@ describe("fitPca on hand-checked data", () => {
     const ac = new AbortController();
     ac.abort(new Error("stop requested"));
     expect(() => fitPca(lowRankData(40, 32, 4, 2), { outputDimensions: 8, providerId: "p", signal: ac.signal })).toThrow("stop requested");
+  });
+
+  it("fits without holding the event loop (fitPcaAsync): the same model, timers run meanwhile, and an abort stops it mid-fit", async () => {
+    const data = lowRankData(1200, 768, 16, 7);
+    const options = { outputDimensions: 256, providerId: "p" };
+    const sync = fitPca(data, options);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const t0 = performance.now();
+    const m = await fitPcaAsync(data, options);
+    const ms = performance.now() - t0;
+    clearInterval(timer);
+    expect(Array.from(m.components)).toEqual(Array.from(sync.components));
+    expect(Array.from(m.explainedVariance)).toEqual(Array.from(sync.explainedVariance));
+    expect(Array.from(m.mean)).toEqual(Array.from(sync.mean));
+    // A fit this size takes well over a slice here; the timer fires between slices.
+    expect(ms).toBeGreaterThan(3 * SLICE_MS);
+    expect(ticks).toBeGreaterThan(0);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error("stop requested")), 5);
+    await expect(fitPcaAsync(data, { ...options, signal: ac.signal })).rejects.toThrow("stop requested");
   });
 
   it("gives orthonormal, sign-deterministic components even beyond the data's rank", () => {

@@ -122,7 +122,7 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
             ...(options.signal === undefined ? {} : { signal: options.signal }),
           });
   options.onProgress?.({ variantsRead: 0, variantsWritten: 0, bytesRead: 0, totalBytes: undefined, phase: "training" });
-  const ts = await stageForTable(store, provider, config, true, training);
+  const ts = await stageForTable(store, provider, config, true, training, options.signal);
   const reader = await openVcf(options.input, {
     ...(options.region === undefined ? {} : { region: options.region }),
     onInvalid: options.onInvalid ?? "error",

@@ -12,7 +12,7 @@ import { emitsNativeDimensions } from "../embedding/providers.js";
 import { IdentityStage, type OutputStage } from "../embedding/stage.js";
 import { VcfAgentError } from "../errors.js";
 import { loadModel, saveModel } from "../reduce/model-file.js";
-import { fitPca, type PcaModel } from "../reduce/pca.js";
+import { fitPcaAsync, type PcaModel } from "../reduce/pca.js";
 import type { VariantStore } from "../store/index.js";
 import type { TrainingSample } from "./training.js";
 
@@ -47,6 +47,7 @@ export async function stageForTable(
   config: SessionConfig,
   forWrite: boolean,
   training?: (size: number) => Promise<TrainingSample>,
+  signal?: AbortSignal,
 ): Promise<TableStage> {
   const mem = config.memoryOptimization;
   const modelPath = modelPathOf(store);
@@ -105,10 +106,12 @@ export async function stageForTable(
       const reason = `too few samples: ${sample.n} < ${min} (PCA to ${mem.targetDimensions} needs at least 2 × ${mem.targetDimensions} variants); storing full width`;
       return { stage: new IdentityStage(provider.dimensions, reason), modelPath, pendingModel: null, note: reason };
     }
-    const model = fitPca(sample.vectors.subarray(0, sample.n * provider.dimensions), {
+    // Seconds of work: yielding keeps Ctrl-C / SIGTERM and metrics scrapes answered, and the signal stops it.
+    const model = await fitPcaAsync(sample.vectors.subarray(0, sample.n * provider.dimensions), {
       outputDimensions: mem.targetDimensions,
       providerId: provider.id,
       inputDimensions: provider.dimensions,
+      ...(signal === undefined ? {} : { signal }),
     });
     const stage = new PcaStage({
       targetDimensions: mem.targetDimensions,

@@ -4,6 +4,7 @@
  * H_j0 … H_j0+31 = I − V T Vᵀ, so almost all the work (4·n²·k flops) becomes two
  * matrix products on the f64x2 kernel of `_gemm.ts`. Plain JS is the fallback. Internal.
  */
+import { runSteps, type Steps } from "./_steps.js";
 import { createMemory, instantiateGemm, pagesFor, simdSupported } from "./_gemm.js";
 
 const B = 32; // reflectors per block (columns of V); a multiple of the kernel's panel width 4
@@ -16,8 +17,12 @@ const R = 4; // kernel row block
  * (v_j[j+1] = 1 implied).
  */
 export function applyReflectors(reflectors: Float64Array, n: number, tau: Float64Array, vectors: Float64Array, k: number, signal?: AbortSignal): void {
-  if (simdSupported() && n >= 8) applyBlocked(reflectors, n, tau, vectors, k, signal);
-  else applyOneByOne(reflectors, n, tau, vectors, k, signal);
+  runSteps(applyReflectorsSteps(reflectors, n, tau, vectors, k), signal);
+}
+
+/** {@link applyReflectors} as {@link Steps}: it yields after every block of reflectors or vectors. */
+export function applyReflectorsSteps(reflectors: Float64Array, n: number, tau: Float64Array, vectors: Float64Array, k: number): Steps<void> {
+  return simdSupported() && n >= 8 ? applyBlocked(reflectors, n, tau, vectors, k) : applyOneByOne(reflectors, n, tau, vectors, k);
 }
 
 /** v_j[i] for the implicit-one storage. */
@@ -27,7 +32,7 @@ function vAt(reflectors: Float64Array, n: number, j: number, i: number): number 
   return reflectors[j * n + i]!;
 }
 
-function applyBlocked(reflectors: Float64Array, n: number, tau: Float64Array, vectors: Float64Array, k: number, signal?: AbortSignal): void {
+function* applyBlocked(reflectors: Float64Array, n: number, tau: Float64Array, vectors: Float64Array, k: number): Steps<void> {
   const nPad = Math.ceil(n / PW) * PW;
   const kPad = Math.ceil(k / R) * R;
   const xOff = 0;
@@ -46,7 +51,7 @@ function applyBlocked(reflectors: Float64Array, n: number, tau: Float64Array, ve
   const z = new Float64Array(B);
   const last = n - 3; // reflectors 0..n−3; H_{n−2} is the identity
   for (let j0 = Math.floor(last / B) * B; j0 >= 0; j0 -= B) {
-    signal?.throwIfAborted();
+    yield;
     const nb = Math.min(B, last + 1 - j0);
     const c0 = Math.floor((j0 + 1) / PW) * PW; // V is zero above row j0+1; start on a panel boundary
     const q = nPad - c0;
@@ -96,10 +101,10 @@ function applyBlocked(reflectors: Float64Array, n: number, tau: Float64Array, ve
 }
 
 /** One reflector at a time, 16 vectors per pass so they stay in cache. */
-function applyOneByOne(reflectors: Float64Array, n: number, tau: Float64Array, vectors: Float64Array, k: number, signal?: AbortSignal): void {
+function* applyOneByOne(reflectors: Float64Array, n: number, tau: Float64Array, vectors: Float64Array, k: number): Steps<void> {
   const BLOCK = 16;
   for (let r0 = 0; r0 < k; r0 += BLOCK) {
-    signal?.throwIfAborted();
+    yield;
     const r1 = Math.min(k, r0 + BLOCK);
     for (let j = n - 3; j >= 0; j--) {
       const t = tau[j]!;

@@ -7,6 +7,7 @@
  * the last step); the plain-JS path uses modified Gram-Schmidt one vector at a time.
  * Internal to src/reduce.
  */
+import { runSteps, type Steps } from "./_steps.js";
 import { createMemory, instantiateGemm, pagesFor, simdSupported, type GemmFn } from "./_gemm.js";
 
 const EPS = 2.220446049250313e-16;
@@ -32,6 +33,11 @@ function newLu(n: number): Lu {
  * (descending, as bisection returns them).
  */
 export function tridiagonalEigenvectors(diag: Float64Array, off: Float64Array, values: Float64Array, signal?: AbortSignal): Float64Array {
+  return runSteps(tridiagonalEigenvectorsSteps(diag, off, values), signal);
+}
+
+/** {@link tridiagonalEigenvectors} as {@link Steps}: it yields every few eigenvectors. */
+export function* tridiagonalEigenvectorsSteps(diag: Float64Array, off: Float64Array, values: Float64Array): Steps<Float64Array> {
   const n = diag.length;
   const k = values.length;
   let onenrm = 0;
@@ -65,13 +71,17 @@ export function tridiagonalEigenvectors(diag: Float64Array, off: Float64Array, v
   const largest = clusters.reduce((m, [a, b]) => Math.max(m, b - a), 0);
   const blocked = largest > 1 && simdSupported() && n >= 8 ? new BlockOrthogonalizer(n, largest) : undefined;
   const b = new Float64Array(n);
+  let sinceYield = 0;
   for (const [c0, c1] of clusters) {
-    signal?.throwIfAborted();
     if (blocked !== undefined && c1 - c0 > 1) {
-      blocked.cluster(diag, off, shifts, pivFloor, c0, c1, out, lu, signal);
+      yield* blocked.cluster(diag, off, shifts, pivFloor, c0, c1, out, lu);
       continue;
     }
     for (let j = c0; j < c1; j++) {
+      if (++sinceYield === 16) {
+        sinceYield = 0;
+        yield;
+      }
       iterate(b, j, (v) => {
         factor(diag, off, shifts[j]!, pivFloor, lu);
         solve(v, lu);
@@ -143,14 +153,14 @@ class BlockOrthogonalizer {
   }
 
   /** Eigenvectors for shifts[c0..c1) (one cluster) into rows c0..c1 of `out`. */
-  cluster(diag: Float64Array, off: Float64Array, shifts: Float64Array, pivFloor: number, c0: number, c1: number, out: Float64Array, lu: Lu, signal?: AbortSignal): void {
+  *cluster(diag: Float64Array, off: Float64Array, shifts: Float64Array, pivFloor: number, c0: number, c1: number, out: Float64Array, lu: Lu): Steps<void> {
     const n = this.#n;
     const nPad = this.#nPad;
     const heap = this.#heap;
     heap.fill(0, this.#p1, this.#p1 + this.#cap * nPad);
     let accepted = 0;
     for (let b0 = c0; b0 < c1; b0 += BLOCK) {
-      signal?.throwIfAborted();
+      if (b0 > c0) yield;
       const bs = Math.min(BLOCK, c1 - b0);
       const rows = Math.ceil(bs / 4) * 4;
       heap.fill(0, this.#bk, this.#bk + rows * nPad);

@@ -4,6 +4,7 @@
  * update of the trailing block — run as f64x2 WebAssembly SIMD emitted here, over a copy
  * of the matrix in WebAssembly memory; plain JS loops are the fallback. Internal.
  */
+import { runSteps, type Steps } from "./_steps.js";
 import { Code, F64, I32, V128, buildModule, wasm } from "./_wasm.js";
 import { createMemory, pagesFor, simdSupported } from "./_gemm.js";
 
@@ -28,22 +29,27 @@ interface TrailingOps {
 
 /** Tridiagonalizes the symmetric `n × n` matrix `a` (lower triangle read; `a` may be modified). */
 export function tridiagonalize(a: Float64Array, n: number, signal?: AbortSignal): Tridiagonal {
+  return runSteps(tridiagonalizeSteps(a, n), signal);
+}
+
+/** {@link tridiagonalize} as {@link Steps}: it yields every 8 columns. */
+export function tridiagonalizeSteps(a: Float64Array, n: number): Steps<Tridiagonal> {
   if (simdSupported() && n >= 8) {
     const w = wasmWorkspace(n);
     w.a.set(a.subarray(0, n * n));
-    return reduce(w.a, n, w.v, w.p, w.ops, signal);
+    return reduce(w.a, n, w.v, w.p, w.ops);
   }
   const v = new Float64Array(n);
   const p = new Float64Array(n);
-  return reduce(a, n, v, p, jsOps(a, n, v, p), signal);
+  return reduce(a, n, v, p, jsOps(a, n, v, p));
 }
 
-function reduce(a: Float64Array, n: number, v: Float64Array, p: Float64Array, ops: TrailingOps, signal?: AbortSignal): Tridiagonal {
+function* reduce(a: Float64Array, n: number, v: Float64Array, p: Float64Array, ops: TrailingOps): Steps<Tridiagonal> {
   const diag = new Float64Array(n);
   const off = new Float64Array(Math.max(0, n - 1));
   const tau = new Float64Array(Math.max(0, n - 1));
   for (let j = 0; j < n - 2; j++) {
-    if ((j & 31) === 0) signal?.throwIfAborted();
+    if (j > 0 && (j & 7) === 0) yield;
     const s = j + 1; // first index of the trailing block
     const alpha = a[s * n + j]!;
     let xnorm2 = 0;

@@ -6,6 +6,7 @@
  * WebAssembly SIMD kernel of `_gemm.ts` over chunks of samples, computing only the upper
  * block triangle; a plain-JS loop is the fallback where WebAssembly SIMD is unavailable.
  */
+import { runSteps, type Steps } from "./_steps.js";
 import { createMemory, instantiateGemm, pagesFor, panelWidth, simdSupported, type GemmShape } from "./_gemm.js";
 
 /** Mean vector and covariance matrix of a sample set. */
@@ -29,6 +30,11 @@ const SHAPE = { elementBytes: 8, rowBlock: 4, vectors: 2 } as const;
  * const { mean, matrix } = centredCovariance(Float32Array.of(0, 0, 2, 2), 2, 2); // mean [1,1], cov [[2,2],[2,2]]
  */
 export function centredCovariance(samples: Float32Array, n: number, d: number, signal?: AbortSignal): Covariance {
+  return runSteps(covarianceSteps(samples, n, d), signal);
+}
+
+/** {@link centredCovariance} as {@link Steps}: it yields after every chunk of samples. */
+export function* covarianceSteps(samples: Float32Array, n: number, d: number): Steps<Covariance> {
   if (n < 2) throw new RangeError(`covariance needs at least 2 samples, got ${n}`);
   if (samples.length < n * d) throw new RangeError(`covariance: ${n} × ${d} samples need ${n * d} values, got ${samples.length}`);
   const mean = new Float64Array(d);
@@ -37,7 +43,7 @@ export function centredCovariance(samples: Float32Array, n: number, d: number, s
     for (let j = 0; j < d; j++) mean[j] = mean[j]! + samples[row + j]!;
   }
   for (let j = 0; j < d; j++) mean[j] = mean[j]! / n;
-  const matrix = simdSupported() ? scatterWasm(samples, n, d, mean, signal) : scatterJs(samples, n, d, mean, signal);
+  const matrix = simdSupported() ? yield* scatterWasm(samples, n, d, mean) : yield* scatterJs(samples, n, d, mean);
   let totalVariance = 0;
   const scale = 1 / (n - 1);
   for (let i = 0; i < matrix.length; i++) matrix[i] = matrix[i]! * scale;
@@ -46,7 +52,7 @@ export function centredCovariance(samples: Float32Array, n: number, d: number, s
 }
 
 /** Xcᵀ Xc via the SIMD kernel; returns a full symmetric d × d matrix. */
-function scatterWasm(samples: Float32Array, n: number, d: number, mean: Float64Array, signal?: AbortSignal): Float64Array {
+function* scatterWasm(samples: Float32Array, n: number, d: number, mean: Float64Array): Steps<Float64Array> {
   const pw = panelWidth(SHAPE);
   const dPad = Math.ceil(d / ROWS) * ROWS;
   const shape: GemmShape = { ...SHAPE, lda: CHUNK, ldc: dPad };
@@ -62,7 +68,7 @@ function scatterWasm(samples: Float32Array, n: number, d: number, mean: Float64A
   const bBase = bOff / 8;
   const panels = dPad / pw;
   for (let s0 = 0, pass = 0; s0 < n; s0 += CHUNK, pass++) {
-    signal?.throwIfAborted();
+    if (pass > 0) yield;
     const m = Math.min(CHUNK, n - s0);
     // A = chunkᵀ (feature-major), B = chunk packed in panels of pw columns; padding stays 0.
     if (m < CHUNK) heap.fill(0, aBase, bBase + CHUNK * dPad);
@@ -96,13 +102,13 @@ function scatterWasm(samples: Float32Array, n: number, d: number, mean: Float64A
 }
 
 /** Plain-JS fallback: one contiguous dot product per feature pair of the upper triangle. */
-function scatterJs(samples: Float32Array, n: number, d: number, mean: Float64Array, signal?: AbortSignal): Float64Array {
+function* scatterJs(samples: Float32Array, n: number, d: number, mean: Float64Array): Steps<Float64Array> {
   // Feature-major centred copy so each feature's values are contiguous.
   const xt = new Float64Array(d * n);
   for (let s = 0; s < n; s++) for (let j = 0; j < d; j++) xt[j * n + s] = samples[s * d + j]! - mean[j]!;
   const out = new Float64Array(d * d);
   for (let i = 0; i < d; i++) {
-    if ((i & 15) === 0) signal?.throwIfAborted();
+    if ((i & 15) === 0) yield;
     const ri = i * n;
     for (let j = i; j < d; j++) {
       const rj = j * n;

@@ -10,9 +10,10 @@
  * Only k vectors are ever formed, so for k = n/2 this costs about half of a full QL
  * eigendecomposition, whose rotations must be applied to all n vectors.
  */
-import { applyReflectors } from "./_backtransform.js";
-import { tridiagonalEigenvectors } from "./_inverse-iteration.js";
-import { tridiagonalize } from "./_tridiag.js";
+import { runSteps, type Steps } from "./_steps.js";
+import { applyReflectorsSteps } from "./_backtransform.js";
+import { tridiagonalEigenvectorsSteps } from "./_inverse-iteration.js";
+import { tridiagonalizeSteps } from "./_tridiag.js";
 
 /** The k largest eigenpairs of a symmetric matrix. */
 export interface EigenPairs {
@@ -32,12 +33,19 @@ const EPS = 2.220446049250313e-16;
  * const { values, vectors } = symmetricEigenTop(Float64Array.of(2, 1, 1, 2), 2, 1); // values[0] = 3
  */
 export function symmetricEigenTop(a: Float64Array, n: number, k: number, signal?: AbortSignal): EigenPairs {
+  return runSteps(symmetricEigenTopSteps(a, n, k), signal);
+}
+
+/** {@link symmetricEigenTop} as {@link Steps}. */
+export function* symmetricEigenTopSteps(a: Float64Array, n: number, k: number): Steps<EigenPairs> {
   if (!Number.isInteger(n) || n < 1 || a.length < n * n) throw new RangeError(`symmetricEigenTop: need an ${n}×${n} matrix, got ${a.length} values`);
   if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`symmetricEigenTop: k must be in 1..${n}, got ${k}`);
-  const { diag, off, tau, reflectors } = tridiagonalize(a, n, signal);
-  const values = largestTridiagonalEigenvalues(diag, off, k);
-  const vectors = tridiagonalEigenvectors(diag, off, values, signal);
-  applyReflectors(reflectors, n, tau, vectors, k, signal);
+  const { diag, off, tau, reflectors } = yield* tridiagonalizeSteps(a, n);
+  yield;
+  const values = yield* largestTridiagonalEigenvalues(diag, off, k);
+  yield;
+  const vectors = yield* tridiagonalEigenvectorsSteps(diag, off, values);
+  yield* applyReflectorsSteps(reflectors, n, tau, vectors, k);
   return { values, vectors };
 }
 
@@ -56,7 +64,7 @@ function countBelow(diag: Float64Array, off: Float64Array, x: number, pivmin: nu
 }
 
 /** The k largest eigenvalues of T, descending, by bisection to full double precision. */
-function largestTridiagonalEigenvalues(diag: Float64Array, off: Float64Array, k: number): Float64Array {
+function* largestTridiagonalEigenvalues(diag: Float64Array, off: Float64Array, k: number): Steps<Float64Array> {
   const n = diag.length;
   let lo = Infinity;
   let hi = -Infinity;
@@ -74,6 +82,7 @@ function largestTridiagonalEigenvalues(diag: Float64Array, off: Float64Array, k:
   const values = new Float64Array(k);
   let upper = hi;
   for (let j = 0; j < k; j++) {
+    if (j > 0 && (j & 31) === 0) yield;
     // The (n-1-j)-th smallest: count(x) ≤ n-1-j means x is at or below it.
     const target = n - 1 - j;
     let left = lo;

@@ -7,8 +7,9 @@
  * neighbourhoods would change (see docs/pca.md).
  */
 import { VcfAgentError } from "../errors.js";
-import { centredCovariance } from "./covariance.js";
-import { symmetricEigenTop } from "./eigen.js";
+import { runSteps, runStepsAsync, type Steps } from "./_steps.js";
+import { covarianceSteps } from "./covariance.js";
+import { symmetricEigenTopSteps } from "./eigen.js";
 
 /** A fitted PCA model: everything needed to project, persist and report. */
 export interface PcaModel {
@@ -46,7 +47,7 @@ export interface FitPcaOptions {
   readonly providerId: string;
   /** Input width; required when `samples` is one flat array, checked otherwise. */
   readonly inputDimensions?: number;
-  /** Aborts the fit between blocks of work. */
+  /** Aborts the fit between blocks of work ({@link fitPcaAsync} also while it runs: it yields to the event loop). */
   readonly signal?: AbortSignal;
 }
 
@@ -62,6 +63,22 @@ export interface FitPcaOptions {
  * varianceRetained(model); // e.g. 0.93
  */
 export function fitPca(samples: readonly Float32Array[] | Float32Array, options: FitPcaOptions): PcaModel {
+  return runSteps(fitPcaSteps(samples, options), options.signal);
+}
+
+/**
+ * {@link fitPca} without holding the thread: it gives the event loop back every ~20 ms, so
+ * signal handlers, timers and sockets keep being served during the seconds a fit takes,
+ * and `options.signal` stops it within one slice. Same model as {@link fitPca}.
+ *
+ * @example
+ * const model = await fitPcaAsync(vectors, { outputDimensions: 768, providerId, signal });
+ */
+export function fitPcaAsync(samples: readonly Float32Array[] | Float32Array, options: FitPcaOptions): Promise<PcaModel> {
+  return runStepsAsync(fitPcaSteps(samples, options), options.signal);
+}
+
+function* fitPcaSteps(samples: readonly Float32Array[] | Float32Array, options: FitPcaOptions): Steps<PcaModel> {
   const started = performance.now();
   const { flat, n, d } = flatten(samples, options.inputDimensions);
   const k = options.outputDimensions;
@@ -70,11 +87,11 @@ export function fitPca(samples: readonly Float32Array[] | Float32Array, options:
   }
   if (n < 2) throw new VcfAgentError(`PCA needs at least 2 training vectors, got ${n}`, "PCA");
   checkFinite(flat, n, d);
-  const cov = centredCovariance(flat, n, d, options.signal);
+  const cov = yield* covarianceSteps(flat, n, d);
   if (!(cov.totalVariance > 0)) {
     throw new VcfAgentError(`PCA cannot be fitted: all ${n} training vectors are identical (zero variance)`, "PCA");
   }
-  const { values, vectors } = symmetricEigenTop(cov.matrix, d, k, options.signal);
+  const { values, vectors } = yield* symmetricEigenTopSteps(cov.matrix, d, k);
   const components = new Float32Array(k * d);
   const explainedVariance = new Float64Array(k);
   const explainedVarianceRatio = new Float64Array(k);
