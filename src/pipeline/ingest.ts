@@ -18,6 +18,7 @@ import { TableWriter } from "./_writer.js";
 import { CheckpointStore, identify } from "./checkpoint.js";
 import { persistPendingModel, stageForTable } from "./table-stage.js";
 import { sampleTrainingVectors } from "./training.js";
+import { Breather } from "../util/breather.js";
 
 /** Live figures for progress displays. */
 export interface IngestProgress {
@@ -186,7 +187,9 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
   let index: IngestSummary["index"] = null;
   try {
     const layout = annotationLayout(reader.header);
+    const breather = new Breather();
     for await (const batch of reader.batches(mem.streamingBatchSize)) {
+      await breather.breathe();
       read += batch.length;
       let variants = batch;
       if (toSkip > 0) {

@@ -11,6 +11,7 @@ import { annotationLayout } from "../vcf/annotations.js";
 import { summarizeVariant } from "../vcf/describe.js";
 import { openVcf } from "../vcf/reader.js";
 import { mulberry32 } from "../util/random.js";
+import { Breather } from "../util/breather.js";
 
 /** A uniform sample of an input's variants, embedded at the provider width. */
 export interface TrainingSample {
@@ -41,9 +42,11 @@ export async function sampleTrainingVectors(
   // Seeded: the same file gives the same sample, run after run.
   const random = mulberry32(options.seed ?? 0x5eed);
   let seen = 0;
+  const breather = new Breather();
   try {
     const layout = annotationLayout(reader.header);
     for await (const batch of reader.batches(4096)) {
+      await breather.breathe();
       for (const v of batch) {
         seen++;
         if (reservoir.length < options.size) reservoir.push(detach(summarizeVariant(v, layout).description));
@@ -63,6 +66,7 @@ export async function sampleTrainingVectors(
   const vectors = new Float32Array(reservoir.length * d);
   const chunk = 512;
   for (let i = 0; i < reservoir.length; i += chunk) {
+    await breather.breathe();
     const part = await options.provider.embedDocuments(reservoir.slice(i, i + chunk), options.signal ? { signal: options.signal } : {});
     part.forEach((v, j) => vectors.set(v, (i + j) * d));
   }
