@@ -12,8 +12,8 @@ describe("sampleRate of the vector index", () => {
   afterEach(() => vi.restoreAllMocks());
 
   it("defaults per type to the measured sample (docs/performance.md) and keeps an explicit one", () => {
-    expect(DEFAULT_SAMPLE_RATE).toEqual({ ivf_pq: 256, ivf_rq: 64, hnsw_sq: 256 });
-    expect(chooseVectorIndexShape(1_000_000, 768, { type: "ivf_pq" }).sampleRate).toBe(256);
+    expect(DEFAULT_SAMPLE_RATE).toEqual({ ivf_pq: 64, ivf_rq: 64, hnsw_sq: 256 });
+    expect(chooseVectorIndexShape(1_000_000, 768, { type: "ivf_pq" }).sampleRate).toBe(64);
     expect(chooseVectorIndexShape(1_000_000, 768).sampleRate).toBe(64);
     expect(chooseVectorIndexShape(1_000_000, 768, { type: "hnsw_sq" }).sampleRate).toBe(256);
     expect(chooseVectorIndexShape(1_000_000, 768, { type: "ivf_pq", sampleRate: 32 })).toMatchObject({ type: "ivf_pq", sampleRate: 32, numPartitions: 1000 });

@@ -102,7 +102,7 @@ describe("VariantRowsBuilder", () => {
 describe("chooseVectorIndexShape", () => {
   it("picks √rows partitions (≤ rows/256) and ≤ 200 code bytes per vector", () => {
     const pq = { type: "ivf_pq" } as const;
-    expect(chooseVectorIndexShape(200_000, 768, pq)).toEqual({ type: "ivf_pq", numPartitions: 447, numSubVectors: 96, sampleRate: 256, codeBytesPerVector: 96 });
+    expect(chooseVectorIndexShape(200_000, 768, pq)).toEqual({ type: "ivf_pq", numPartitions: 447, numSubVectors: 96, sampleRate: 64, codeBytesPerVector: 96 });
     expect(chooseVectorIndexShape(200_000, 1536, pq)).toMatchObject({ numSubVectors: 192, codeBytesPerVector: 192 });
     expect(chooseVectorIndexShape(5000, 64, pq)).toMatchObject({ numPartitions: 19, numSubVectors: 8 });
     expect(chooseVectorIndexShape(100, 3072, pq).codeBytesPerVector).toBeLessThanOrEqual(200);

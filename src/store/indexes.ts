@@ -75,11 +75,12 @@ export const LANCE_SAMPLE_RATE = 256;
 /**
  * Default k-means training sample per IVF partition, by index type. The training set is
  * `sampleRate × numPartitions × width` floats held at once, the largest allocation of a build.
- * IVF_RQ trains on 64: at 1M × 768-d its build peaks at 609 MB instead of 1,758 MB, 33 % faster,
- * recall@10 unchanged (docs/performance.md). The others keep LanceDB's 256 (see there for why).
+ * IVF_RQ and IVF_PQ train on 64: at 1M × 768-d their builds peak at 609–795 MB instead of
+ * ~1,760 MB with recall@10 within build-to-build noise (docs/performance.md). HNSW_SQ was not
+ * measured and keeps LanceDB's 256.
  */
 export const DEFAULT_SAMPLE_RATE: Readonly<Record<VectorIndexType, number>> = {
-  ivf_pq: LANCE_SAMPLE_RATE,
+  ivf_pq: 64,
   ivf_rq: 64,
   hnsw_sq: LANCE_SAMPLE_RATE,
 };
