@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -90,6 +90,13 @@ describe("vcf-agent CLI", () => {
     const level = run(["embed", "x", "--level", "extreme"]);
     expect(level.status).toBe(2);
     expect(level.stderr).toMatch(/^vcf-agent: invalid option optimizationLevel/);
+
+    // Index flags are checked before the database is opened: nothing is created.
+    const db = join(tmp, "never-created-db");
+    const rate = run(["index", "create", "--db", db, "--scalar", "--sample-rate", "0"]);
+    expect(rate.status).toBe(1);
+    expect(rate.stderr).toBe("vcf-agent: option --sample-rate: expected a positive integer, got '0'\n");
+    expect(existsSync(db)).toBe(false);
   });
 
   it("embed prints the width, norm and first values", () => {

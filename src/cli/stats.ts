@@ -12,6 +12,7 @@ interface IndexFlags extends ConfigFlags {
   type: string;
   partitions?: string;
   subVectors?: string;
+  sampleRate?: string;
   scalar?: boolean;
 }
 
@@ -63,10 +64,18 @@ export function registerStats(program: Command): void {
     .option("--type <type>", "ivf_rq, ivf_pq or hnsw_sq (ivf_rq: same recall as ivf_pq, ~5× faster to build)", "ivf_rq")
     .option("--partitions <n>", "IVF partitions (default about √rows)")
     .option("--sub-vectors <n>", "PQ sub-vectors (default dims/8)")
+    .option("--sample-rate <n>", "vectors per partition that train k-means (default 64 for ivf_rq and ivf_pq, 256 for hnsw_sq)")
     .option("--scalar", "also build the scalar indexes (variant_id, pos, gene, chrom, clinical_significance, consequence)");
   configOptions(create, { store: true })
     .action(
       action(async (flags: IndexFlags) => {
+        // Flags are checked before anything is opened or built.
+        const options = {
+          type: flags.type as "ivf_pq",
+          ...(flags.partitions === undefined ? {} : { numPartitions: intFlag("--partitions", flags.partitions, 1) }),
+          ...(flags.subVectors === undefined ? {} : { numSubVectors: intFlag("--sub-vectors", flags.subVectors, 1) }),
+          ...(flags.sampleRate === undefined ? {} : { sampleRate: intFlag("--sample-rate", flags.sampleRate, 1) }),
+        };
         const config = await sessionFromFlags(flags);
         const store = await VariantStore.connect(config.store.uri, { table: config.store.table });
         if (flags.scalar) {
@@ -78,11 +87,7 @@ export function registerStats(program: Command): void {
           ? setInterval(() => process.stderr.write(`\rbuilding ${flags.type} index… ${Math.round((Date.now() - started) / 1000)} s`), 1000)
           : undefined;
         try {
-          const r = await store.createVectorIndex({
-            type: flags.type as "ivf_pq",
-            ...(flags.partitions === undefined ? {} : { numPartitions: intFlag("--partitions", flags.partitions, 1) }),
-            ...(flags.subVectors === undefined ? {} : { numSubVectors: intFlag("--sub-vectors", flags.subVectors, 1) }),
-          });
+          const r = await store.createVectorIndex(options);
           if (timer) process.stderr.write("\n");
           await write(`${r.name}: ${JSON.stringify(r)}\n`);
         } finally {
