@@ -12,6 +12,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, watch } from "node:fs";
 import { join } from "node:path";
 import * as lancedb from "@lancedb/lancedb";
+import { remountReadOnly } from "../bench/crash/faults.mjs";
 
 const args = JSON.parse(process.argv[2]);
 const db = join(args.dir, "db");
@@ -83,16 +84,7 @@ if (args.scenario === "disk-full") {
     // the files it holds open stay on the old mount, everything it opens next is read-only.
     run.child.kill("SIGSTOP");
     execFileSync("mount", ["--bind", db, db]);
-    // Refused (EBUSY) while a file opened for writing through the new mount is open: retry.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        execFileSync("mount", ["-o", "remount,ro,bind", db], { stdio: ["ignore", "ignore", "pipe"] });
-        break;
-      } catch (e) {
-        if (attempt >= 200) throw e;
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    }
+    await remountReadOnly(db);
     run.child.kill("SIGCONT");
   }
   out.first = await run.done;
