@@ -6,6 +6,8 @@
  * then answered within a slice instead of after the whole fit, and an abort stops the work.
  */
 
+import { Breather } from "../util/breather.js";
+
 /** A computation that yields between steps and returns `T`. */
 export type Steps<T> = Generator<void, T, void>;
 
@@ -29,14 +31,11 @@ export const SLICE_MS = 20;
  */
 export async function runStepsAsync<T>(steps: Steps<T>, signal?: AbortSignal): Promise<T> {
   signal?.throwIfAborted();
-  let sliceStart = performance.now();
+  const breather = new Breather(SLICE_MS);
   for (;;) {
     const r = steps.next();
     if (r.done) return r.value;
-    if (performance.now() - sliceStart >= SLICE_MS) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      sliceStart = performance.now();
-    }
+    await breather.breathe();
     signal?.throwIfAborted();
   }
 }
