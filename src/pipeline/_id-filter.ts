@@ -133,11 +133,6 @@ export class SentIds {
     return this.#sorted;
   }
 
-  /** The filter in use after the order broke, or null. */
-  get filter(): IdFilter | null {
-    return this.#filter;
-  }
-
   /**
    * Records `id` (of a variant at `chrom`:`pos`, in input order) as sent and says whether
    * it was sent before; see {@link SentVerdict}.
