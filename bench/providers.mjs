@@ -119,8 +119,8 @@ if (process.argv[2] === "--serve") {
   const capMs = Number(values.cap) * 1000;
   const dims = Number(values.dims);
 
-  const { OpenAIProvider } = await import("../dist/embedding/openai.js");
-  const { OllamaProvider } = await import("../dist/embedding/ollama.js");
+  const { OpenAIProvider } = await import("../dist/providers/remote/openai.js");
+  const { OllamaProvider } = await import("../dist/providers/remote/ollama.js");
 
   const child = fork(fileURLToPath(import.meta.url), ["--serve", String(latencyMs), String(dims)]);
   const { port } = await new Promise((resolve) => child.once("message", resolve));
@@ -213,7 +213,7 @@ if (process.argv[2] === "--serve") {
     child.kill();
     process.exit(0);
   }
-  const { nodeFetch, readText, readBytes } = await import("../dist/embedding/_transport.js");
+  const { nodeFetch, readText, readBytes } = await import("../dist/providers/remote/_transport.js");
   await setMode("base64");
   const payload = JSON.stringify({ model: "text-embedding-3-small", input: Array.from({ length: 256 }, (_, i) => text(i)), encoding_format: "base64" });
   const transports = [
@@ -237,8 +237,8 @@ if (process.argv[2] === "--serve") {
   }
   for (const [name] of transports) console.log(`${name.padEnd(22)} ${pad(20, 9)} ${pad((bytes / 1e6).toFixed(2), 7)} ${pad(best.get(name).toFixed(2), 11)}`);
   // Body parsing alone: JSON.parse of the whole text vs cutting the base64 out first.
-  const { parseEmbeddingsBody } = await import("../dist/embedding/_openai-body.js");
-  const { validateBatch } = await import("../dist/embedding/_validate.js");
+  const { parseEmbeddingsBody } = await import("../dist/providers/remote/_openai-body.js");
+  const { validateBatch } = await import("../dist/providers/remote/_validate.js");
   const bodyBytes = await readBytes(await nodeFetch(`${origin}/v1/embeddings`, { method: "POST", headers: { "content-type": "application/json" }, body: payload }));
   const toVectors = (body) => validateBatch(body.data.map((d) => d.embedding), { label: "bench", count: 256, offset: 0, dimensions: dims });
   const parsers = [

@@ -7,7 +7,7 @@ import { loadavg } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { LocalEmbeddingProvider } from "../dist/embedding/local.js";
+import { LocalEmbeddingProvider } from "../dist/providers/local/embedder.js";
 import { fitPca } from "../dist/reduce/pca.js";
 import { Projector } from "../dist/reduce/project.js";
 import { annotationLayout } from "../dist/vcf/annotations.js";

@@ -42,13 +42,13 @@ export {
 export { annotationLayout, annotate, type AnnotationLayout, type VariantAnnotation } from "./vcf/annotations.js";
 export { describeVariant, summarizeVariant, type VariantSummary } from "./vcf/describe.js";
 
-export { isComposable, type EmbeddingProvider, type ComposableProvider } from "./embedding/provider.js";
-export { LocalEmbeddingProvider, type LocalEmbeddingOptions } from "./embedding/local.js";
-export { OpenAIProvider } from "./embedding/openai.js";
-export { OllamaProvider } from "./embedding/ollama.js";
-export { createProvider } from "./embedding/providers.js";
-export { LanceEmbeddingFunction } from "./embedding/adapters.js";
-export { createCache, type EmbeddingCache, type CacheStats, type CacheOptions } from "./embedding/cache.js";
+export { isComposable, type EmbeddingProvider, type ComposableProvider } from "./providers/provider.js";
+export { LocalEmbeddingProvider, type LocalEmbeddingOptions } from "./providers/local/embedder.js";
+export { OpenAIProvider } from "./providers/remote/openai.js";
+export { OllamaProvider } from "./providers/remote/ollama.js";
+export { createProvider } from "./providers/create.js";
+export { LanceEmbeddingFunction } from "./providers/adapters.js";
+export { createCache, type EmbeddingCache, type CacheStats, type CacheOptions } from "./embedding/cache/create.js";
 export {
   VariantEmbeddingService,
   type OptimizationStats,
@@ -58,8 +58,8 @@ export {
   type ServiceDependencies,
   type EmbedBatchEvent,
 } from "./embedding/service.js";
-export { IdentityStage, type OutputStage, type StageBatch, type DimensionReductionStats } from "./embedding/stage.js";
-export { PcaStage, type PcaStageOptions } from "./embedding/pca-stage.js";
+export { IdentityStage, type OutputStage, type StageBatch, type DimensionReductionStats } from "./reduce/stage.js";
+export { PcaStage, type PcaStageOptions } from "./reduce/pca-stage.js";
 
 export { fitPca, fitPcaAsync, varianceRetained, type PcaModel } from "./reduce/pca.js";
 export { projectBatch } from "./reduce/project.js";

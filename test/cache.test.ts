@@ -3,7 +3,7 @@ import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CachingStrategy } from "../src/config.js";
-import { createCache, estimateEntryBytes, type EmbeddingCache } from "../src/embedding/cache.js";
+import { createCache, estimateEntryBytes, type EmbeddingCache } from "../src/embedding/cache/create.js";
 import { ConfigError, VcfAgentError } from "../src/errors.js";
 
 const STRATEGIES: CachingStrategy[] = ["memory_aware", "simple"];

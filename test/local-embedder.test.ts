@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, VcfAgentError } from "../src/errors.js";
-import { LocalEmbeddingProvider } from "../src/embedding/local.js";
-import { isComposable } from "../src/embedding/provider.js";
+import { LocalEmbeddingProvider } from "../src/providers/local/embedder.js";
+import { isComposable } from "../src/providers/provider.js";
 
 const p = new LocalEmbeddingProvider();
 

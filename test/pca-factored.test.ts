@@ -5,8 +5,8 @@
 // a text with no locus and the empty text — and the service must count the work.
 import { describe, expect, it } from "vitest";
 import { SessionConfig } from "../src/config.js";
-import { LocalEmbeddingProvider } from "../src/embedding/local.js";
-import { PcaStage } from "../src/embedding/pca-stage.js";
+import { LocalEmbeddingProvider } from "../src/providers/local/embedder.js";
+import { PcaStage } from "../src/reduce/pca-stage.js";
 import { VariantEmbeddingService } from "../src/embedding/service.js";
 import { FactoredProjector } from "../src/reduce/factored.js";
 import { fitPca, type PcaModel } from "../src/reduce/pca.js";

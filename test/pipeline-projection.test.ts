@@ -5,7 +5,7 @@
 // description projected alone matches its row in a batch, which keeps a stored variant's
 // own description its nearest neighbour at distance ≈ 0).
 import { describe, expect, it } from "vitest";
-import { LocalEmbeddingProvider } from "../src/embedding/local.js";
+import { LocalEmbeddingProvider } from "../src/providers/local/embedder.js";
 import { fitPca, type PcaModel } from "../src/reduce/pca.js";
 import { Projector, projectBatch } from "../src/reduce/project.js";
 import { projectReference } from "../src/reduce/project-js.js";

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { LanceEmbeddingFunction } from "../src/embedding/adapters.js";
-import { createProvider, supportsNativeDimensions } from "../src/embedding/factory.js";
-import { OllamaProvider } from "../src/embedding/ollama.js";
-import { OpenAIProvider } from "../src/embedding/openai.js";
+import { LanceEmbeddingFunction } from "../src/providers/adapters.js";
+import { createProvider, supportsNativeDimensions } from "../src/providers/remote/create.js";
+import { OllamaProvider } from "../src/providers/remote/ollama.js";
+import { OpenAIProvider } from "../src/providers/remote/openai.js";
 import { ConfigError } from "../src/errors.js";
 import { closeServers, ollamaResponse, openaiResponse, sendJson, startServer, vectorFor } from "./providers-fixtures.js";
 

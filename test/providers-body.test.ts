@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseEmbeddingsBody } from "../src/embedding/_openai-body.js";
+import { parseEmbeddingsBody } from "../src/providers/remote/_openai-body.js";
 import { base64Of, openaiResponse, vectorFor } from "./providers-fixtures.js";
 
 const parse = (text: string): unknown => parseEmbeddingsBody(Buffer.from(text, "utf8"));

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { OllamaProvider } from "../src/embedding/ollama.js";
-import type { EmbeddingOptions } from "../src/embedding/options.js";
+import { OllamaProvider } from "../src/providers/remote/ollama.js";
+import type { EmbeddingOptions } from "../src/providers/options.js";
 import { FAST_RETRY as FAST, closeServers, delay, hang, ollamaResponse, sendJson, startServer, vectorFor, type FakeServer, type Handler } from "./providers-fixtures.js";
 import { rejection } from "./_rejection.js";
 

@@ -1,7 +1,7 @@
 import { inspect } from "node:util";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { OpenAIProvider } from "../src/embedding/openai.js";
-import type { EmbeddingOptions } from "../src/embedding/options.js";
+import { OpenAIProvider } from "../src/providers/remote/openai.js";
+import type { EmbeddingOptions } from "../src/providers/options.js";
 import { ConfigError } from "../src/errors.js";
 import { FAST_RETRY as FAST, base64Of, closeServers, delay, hang, openaiResponse, sendJson, startServer, vectorFor, type FakeServer, type Handler } from "./providers-fixtures.js";
 import { rejection } from "./_rejection.js";

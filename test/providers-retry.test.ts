@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { RequestRunner, RetryableFailure, httpFailure, isRetryableStatus, retryAfterMs } from "../src/embedding/_retry.js";
+import { RequestRunner, RetryableFailure, httpFailure, isRetryableStatus, retryAfterMs } from "../src/providers/remote/_retry.js";
 import { VcfAgentError } from "../src/errors.js";
 
 const headers = (h: Record<string, string>) => new Headers(h);

@@ -1,6 +1,6 @@
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { nodeFetch, readText } from "../src/embedding/_transport.js";
+import { nodeFetch, readText } from "../src/providers/remote/_transport.js";
 import { closeServers, hang, startServer, type FakeServer, type Handler } from "./providers-fixtures.js";
 
 let server: FakeServer | undefined;

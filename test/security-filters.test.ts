@@ -8,7 +8,7 @@ import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SessionConfig } from "../src/config.js";
-import { createProvider } from "../src/embedding/providers.js";
+import { createProvider } from "../src/providers/create.js";
 import { VcfAgentError } from "../src/errors.js";
 import { buildServer, type VcfAgentServer } from "../src/server/app.js";
 import { VariantStore, type Filter, type FilterField, type VariantRows } from "../src/store/index.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryOptimizationConfig, SessionConfig } from "../src/config.js";
-import { LocalEmbeddingProvider } from "../src/embedding/local.js";
-import type { EmbeddingProvider } from "../src/embedding/provider.js";
+import { LocalEmbeddingProvider } from "../src/providers/local/embedder.js";
+import type { EmbeddingProvider } from "../src/providers/provider.js";
 import { VariantEmbeddingService } from "../src/embedding/service.js";
 
 /** A text-keyed provider (not composable) that counts its calls; vectors come from the local embedder. */

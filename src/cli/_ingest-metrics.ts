@@ -3,8 +3,8 @@
  * runs, so Prometheus can watch a long batch load (variants/s, cache, memory, latency).
  */
 import type { SessionConfig } from "../config.js";
-import type { EmbeddingProvider } from "../embedding/provider.js";
-import { createProvider } from "../embedding/providers.js";
+import type { EmbeddingProvider } from "../providers/provider.js";
+import { createProvider } from "../providers/create.js";
 import { VcfAgentError } from "../errors.js";
 import { serveMetrics } from "../metrics/http.js";
 import { IngestMetrics } from "../metrics/ingest.js";

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { createProvider, readyProvider } from "../embedding/providers.js";
+import { createProvider, readyProvider } from "../providers/create.js";
 import { VariantEmbeddingService } from "../embedding/service.js";
 import { action, write } from "./_run.js";
 import { configOptions, intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";

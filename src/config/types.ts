@@ -5,8 +5,8 @@ export type CachingStrategy = "simple" | "memory_aware";
 /** ANN index built after ingest on large tables (`none` = flat search only). */
 export type AnnIndexType = "none" | "ivf_pq" | "ivf_rq" | "hnsw_sq";
 /** Embedding backends and provider options are defined with the providers. */
-import type { EmbeddingOptions } from "../embedding/options.js";
-export type { EmbeddingOptions, ProviderName } from "../embedding/options.js";
+import type { EmbeddingOptions } from "../providers/options.js";
+export type { EmbeddingOptions, ProviderName } from "../providers/options.js";
 
 /** The memory optimization options (the seed's `MemoryOptimizationConfig`, camelCase). */
 export interface MemoryOptimizationOptions {

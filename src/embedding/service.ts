@@ -1,13 +1,13 @@
 import { performance } from "node:perf_hooks";
 import { SessionConfig } from "../config.js";
 import { MemoryMonitor, type CleanupResult, type MemoryMonitorStats } from "../memory/monitor.js";
-import { createCache, type EmbeddingCache } from "./cache.js";
-import { isComposable, isFactored, type EmbeddingProvider, type FactoredProvider } from "./provider.js";
+import { createCache, type EmbeddingCache } from "./cache/create.js";
+import { isComposable, isFactored, type EmbeddingProvider, type FactoredProvider } from "../providers/provider.js";
 import { factoredProjector } from "../reduce/factored.js";
 import type { PcaModel } from "../reduce/pca.js";
-import { IdentityStage, type DimensionReductionStats, type OutputStage, type StageBatch } from "./stage.js";
-import { PcaStage } from "./pca-stage.js";
-import { createProvider, emitsNativeDimensions } from "./providers.js";
+import { IdentityStage, type DimensionReductionStats, type OutputStage, type StageBatch } from "../reduce/stage.js";
+import { PcaStage } from "../reduce/pca-stage.js";
+import { createProvider, emitsNativeDimensions } from "../providers/create.js";
 
 /** Cache figures in the seed's shape (camelCase), all measured from the live cache. */
 export interface CacheStatsSummary {

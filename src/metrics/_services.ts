@@ -3,7 +3,7 @@
  * (`search`, `ingest`). Counters must never go down, so when a service is retired its
  * final cache counts move into per-role totals. Internal: not exported from the package.
  */
-import type { EmbeddingProvider } from "../embedding/provider.js";
+import type { EmbeddingProvider } from "../providers/provider.js";
 import type { VariantEmbeddingService } from "../embedding/service.js";
 
 /** Cache counts of one role: live services plus retired ones. */

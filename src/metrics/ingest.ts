@@ -2,7 +2,7 @@
  * Feeds one ingest run into {@link VcfAgentMetrics}: live read/written counts from the
  * pipeline's progress callback, skip reasons and the outcome from its summary.
  */
-import type { EmbeddingProvider } from "../embedding/provider.js";
+import type { EmbeddingProvider } from "../providers/provider.js";
 import type { IngestProgress, IngestSummary } from "../pipeline/ingest.js";
 import type { IngestOutcome, VcfAgentMetrics } from "./prometheus.js";
 

@@ -5,7 +5,7 @@
  * nothing between scrapes and every value is current.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { EmbeddingProvider } from "../embedding/provider.js";
+import type { EmbeddingProvider } from "../providers/provider.js";
 import { VariantEmbeddingService, type EmbedBatchEvent, type OptimizationStats } from "../embedding/service.js";
 import { ServiceSet } from "./_services.js";
 

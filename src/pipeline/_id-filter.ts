@@ -5,7 +5,7 @@
  * added), "maybe" is wrong with probability ~2e-7 per id. A "maybe" is looked up in the
  * table, so a false one costs a look-up, never a duplicate row.
  */
-import { fmix32 } from "../embedding/_local-hash.js";
+import { fmix32 } from "../util/hash.js";
 
 /** Bits per expected id: with k = 22 probes, a false "maybe" ≈ 0.6185^32 ≈ 2e-7 per lookup. */
 const BITS_PER_ID = 32;

@@ -5,10 +5,10 @@
  */
 import { performance } from "node:perf_hooks";
 import type { SessionConfig } from "../config.js";
-import type { EmbeddingProvider } from "../embedding/provider.js";
-import { createProvider, readyProvider } from "../embedding/providers.js";
+import type { EmbeddingProvider } from "../providers/provider.js";
+import { createProvider, readyProvider } from "../providers/create.js";
 import { VariantEmbeddingService, type OptimizationStats } from "../embedding/service.js";
-import type { StageBatch } from "../embedding/stage.js";
+import type { StageBatch } from "../reduce/stage.js";
 import { VariantStore } from "../store/index.js";
 import { annotationLayout } from "../vcf/annotations.js";
 import { summarizeVariant, type VariantSummary } from "../vcf/describe.js";

@@ -3,8 +3,8 @@
  * table and projected with the table's own PCA model, so it lands in the stored space.
  */
 import type { SessionConfig } from "../config.js";
-import type { EmbeddingProvider } from "../embedding/provider.js";
-import { createProvider, readyProvider } from "../embedding/providers.js";
+import type { EmbeddingProvider } from "../providers/provider.js";
+import { createProvider, readyProvider } from "../providers/create.js";
 import { VariantEmbeddingService } from "../embedding/service.js";
 import { VcfAgentError } from "../errors.js";
 import { VariantStore, type Filter, type VariantHit } from "../store/index.js";

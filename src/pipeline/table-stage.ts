@@ -6,10 +6,10 @@
 import { existsSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { SessionConfig } from "../config.js";
-import { PcaStage } from "../embedding/pca-stage.js";
-import type { EmbeddingProvider } from "../embedding/provider.js";
-import { emitsNativeDimensions } from "../embedding/providers.js";
-import { IdentityStage, type OutputStage } from "../embedding/stage.js";
+import { PcaStage } from "../reduce/pca-stage.js";
+import type { EmbeddingProvider } from "../providers/provider.js";
+import { emitsNativeDimensions } from "../providers/create.js";
+import { IdentityStage, type OutputStage } from "../reduce/stage.js";
 import { VcfAgentError } from "../errors.js";
 import { loadModel, saveModel } from "../reduce/model-file.js";
 import { fitPcaAsync, type PcaModel } from "../reduce/pca.js";

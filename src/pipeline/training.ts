@@ -6,7 +6,7 @@
  * input, ingest therefore reads it once more up front — parsing only — and keeps a
  * uniform reservoir sample of descriptions, which it embeds and fits before writing.
  */
-import type { EmbeddingProvider } from "../embedding/provider.js";
+import type { EmbeddingProvider } from "../providers/provider.js";
 import { annotationLayout } from "../vcf/annotations.js";
 import { summarizeVariant } from "../vcf/describe.js";
 import { openVcf } from "../vcf/reader.js";

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { SessionConfig } from "../config.js";
-import type { EmbeddingProvider } from "../embedding/provider.js";
+import type { EmbeddingProvider } from "../providers/provider.js";
 import { VcfAgentError } from "../errors.js";
 import { IngestMetrics } from "../metrics/ingest.js";
 import type { VcfAgentMetrics } from "../metrics/prometheus.js";

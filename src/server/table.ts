@@ -5,9 +5,9 @@
  * reference while they use it; a replaced handle closes when its last request ends.
  */
 import type { SessionConfig } from "../config.js";
-import type { EmbeddingProvider } from "../embedding/provider.js";
+import type { EmbeddingProvider } from "../providers/provider.js";
 import { VariantEmbeddingService } from "../embedding/service.js";
-import { IdentityStage } from "../embedding/stage.js";
+import { IdentityStage } from "../reduce/stage.js";
 import type { VcfAgentMetrics } from "../metrics/prometheus.js";
 import { VariantSearch } from "../pipeline/search.js";
 import { VariantStore, type StoreStats } from "../store/index.js";

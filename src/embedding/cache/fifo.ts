@@ -1,5 +1,5 @@
-import type { CacheStats, EmbeddingCache } from "./cache.js";
-import { CacheCounters, checkFraction, estimateEntryBytes, storable } from "./_cache-common.js";
+import type { CacheStats, EmbeddingCache } from "./create.js";
+import { CacheCounters, checkFraction, estimateEntryBytes, storable } from "./_accounting.js";
 
 /**
  * The `simple` strategy: a Map in insertion order, evicting the oldest entry first.

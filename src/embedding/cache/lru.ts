@@ -1,6 +1,6 @@
 import { LRUCache } from "lru-cache";
-import type { CacheStats, EmbeddingCache } from "./cache.js";
-import { CacheCounters, checkFraction, estimateEntryBytes, storable } from "./_cache-common.js";
+import type { CacheStats, EmbeddingCache } from "./create.js";
+import { CacheCounters, checkFraction, estimateEntryBytes, storable } from "./_accounting.js";
 
 /**
  * The `memory_aware` strategy: lru-cache bounded by `max` entries and `maxSize`

@@ -1,6 +1,6 @@
-import type { CachingStrategy } from "../config.js";
-import { VcfAgentError } from "../errors.js";
-import type { CacheEvictions, CacheStats } from "./cache.js";
+import type { CachingStrategy } from "../../config.js";
+import { VcfAgentError } from "../../errors.js";
+import type { CacheEvictions, CacheStats } from "./create.js";
 
 /**
  * Per-entry heap cost besides the vector's bytes and the key's characters, measured on

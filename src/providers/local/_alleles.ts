@@ -4,7 +4,7 @@
  * length class and frame, MNV, symbolic type (`<DEL>`, `<DUP:TANDEM>` → `<DUP>`),
  * breakend, `*`. Variants of the same kind share features; nothing else does.
  */
-import { FNV_OFFSET, fnvStep, hashLower, upper } from "./_local-hash.js";
+import { FNV_OFFSET, fnvStep, hashLower, upper } from "../../util/hash.js";
 
 const F = (name: string) => hashLower(`allele:${name}`);
 const SNV = F("snv");

@@ -12,17 +12,17 @@
  * `K` chromosome [1472, 1504) · `A` alleles [1504, 1536).
  * T, G, C and S form the cacheable semantic part; L, K and A are added by `compose`.
  */
-import { ConfigError, VcfAgentError } from "../errors.js";
-import { combine, fmix32, FNV_OFFSET, fnvStep, hashLower, hashUpper, lower, upper } from "./_local-hash.js";
-import { alleleFeatures } from "./_local-alleles.js";
+import { ConfigError, VcfAgentError } from "../../errors.js";
+import { combine, fmix32, FNV_OFFSET, fnvStep, hashLower, hashUpper, lower, upper } from "../../util/hash.js";
+import { alleleFeatures } from "./_alleles.js";
 import {
   chromosomeHash, chromosomeIndex, findFreeLocus, genomeCoordinate, KNOWN_CHROMOSOMES, LocusSpans, parseDescriptionHead,
-} from "./_local-locus.js";
+} from "./_locus.js";
 import {
   CONSEQUENCES, pairActions, SIGNIFICANCE_PHRASES, STOP, WORD_ACTIONS,
   type ConsequenceInfo, type SignificanceInfo, type VocabAction,
-} from "./_local-vocab.js";
-import type { FactoredProvider } from "./provider.js";
+} from "./_vocab.js";
+import type { FactoredProvider } from "../provider.js";
 
 /** Algorithm version; part of {@link LocalEmbeddingProvider.id}. Change it with any change to the vectors. */
 export const LOCAL_EMBEDDING_VERSION = "vcf-hash-v1";

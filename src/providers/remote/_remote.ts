@@ -4,10 +4,10 @@
  * validation, stats and secret-free serialization. Internal: not exported from the package.
  */
 import { inspect } from "node:util";
-import { ConfigError, VcfAgentError } from "../errors.js";
-import type { EmbeddingProvider } from "./provider.js";
-import type { EmbeddingOptions, RetryTuning } from "./options.js";
-import { REMOTE_DEFAULTS } from "./options.js";
+import { ConfigError, VcfAgentError } from "../../errors.js";
+import type { EmbeddingProvider } from "../provider.js";
+import type { EmbeddingOptions, RetryTuning } from "../options.js";
+import { REMOTE_DEFAULTS } from "../options.js";
 import { RequestRunner } from "./_retry.js";
 import { embedInBatches } from "./_batching.js";
 import { validateBatch } from "./_validate.js";

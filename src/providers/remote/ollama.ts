@@ -2,8 +2,8 @@
  * Embeddings from a local or remote Ollama server through its batch endpoint
  * `POST /api/embed` (`input: string[]`), over HTTP with no SDK.
  */
-import { VcfAgentError } from "../errors.js";
-import type { EmbeddingOptions, RetryTuning } from "./options.js";
+import { VcfAgentError } from "../../errors.js";
+import type { EmbeddingOptions, RetryTuning } from "../options.js";
 import { RemoteProvider, redact, resolveCommon } from "./_remote.js";
 import { RetryableFailure, describeError, httpFailure } from "./_retry.js";
 import { nodeFetch, readText } from "./_transport.js";

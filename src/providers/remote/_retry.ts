@@ -3,8 +3,8 @@
  * request is attempted exactly `1 + maxRetries` times at most, here and nowhere else.
  * Internal: not exported from the package.
  */
-import { VcfAgentError } from "../errors.js";
-import type { RetryTuning } from "./options.js";
+import { VcfAgentError } from "../../errors.js";
+import type { RetryTuning } from "../options.js";
 
 /** A failure worth another attempt (408, 429, 5xx, network error). */
 export class RetryableFailure extends Error {

@@ -1,9 +1,9 @@
 /**
  * Builds the configured embedding provider from {@link EmbeddingOptions}.
  */
-import { ConfigError } from "../errors.js";
-import type { EmbeddingProvider } from "./provider.js";
-import type { EmbeddingOptions, RetryTuning } from "./options.js";
+import { ConfigError } from "../../errors.js";
+import type { EmbeddingProvider } from "../provider.js";
+import type { EmbeddingOptions, RetryTuning } from "../options.js";
 import { OpenAIProvider, openaiSupportsNativeDimensions } from "./openai.js";
 import { OllamaProvider } from "./ollama.js";
 

@@ -3,8 +3,8 @@
  * (vLLM, LM Studio, TEI, llama.cpp server…), through the official `openai` SDK.
  */
 import OpenAI from "openai";
-import { ConfigError, VcfAgentError } from "../errors.js";
-import type { EmbeddingOptions, RetryTuning } from "./options.js";
+import { ConfigError, VcfAgentError } from "../../errors.js";
+import type { EmbeddingOptions, RetryTuning } from "../options.js";
 import { RemoteProvider, publicUrl, redact, resolveCommon } from "./_remote.js";
 import { RetryableFailure, describeError, httpFailure } from "./_retry.js";
 import { nodeFetch, readBytes } from "./_transport.js";

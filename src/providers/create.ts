@@ -1,6 +1,6 @@
 import type { EmbeddingOptions, MemoryOptimizationConfig } from "../config.js";
-import { createProvider as createRemoteProvider, supportsNativeDimensions } from "./factory.js";
-import { LocalEmbeddingProvider } from "./local.js";
+import { createProvider as createRemoteProvider, supportsNativeDimensions } from "./remote/create.js";
+import { LocalEmbeddingProvider } from "./local/embedder.js";
 import type { EmbeddingProvider } from "./provider.js";
 
 /** True when `p` returns a width it was asked for (Matryoshka models), so PCA is not needed. */

@@ -4,7 +4,7 @@
  * Internal: not exported from the package.
  */
 import { endianness } from "node:os";
-import { VcfAgentError } from "../errors.js";
+import { VcfAgentError } from "../../errors.js";
 
 const BIG_ENDIAN = endianness() === "BE";
 

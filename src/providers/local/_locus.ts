@@ -4,7 +4,7 @@
  * or a locus mentioned in free text (`chr17:43045712`, `chromosome 17 position 43045712`,
  * `chromosome 17`), and the genome-wide coordinate that the locus code is built from.
  */
-import { FNV_OFFSET, fnvStep, upper } from "./_local-hash.js";
+import { FNV_OFFSET, fnvStep, upper } from "../../util/hash.js";
 
 /** GRCh38 primary assembly lengths of 1–22, X, Y, MT, in that order. */
 const GRCH38_LENGTHS = [

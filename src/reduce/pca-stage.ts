@@ -1,5 +1,5 @@
-import type { PcaModel } from "../reduce/pca.js";
-import { PcaReducer } from "../reduce/reducer.js";
+import type { PcaModel } from "./pca.js";
+import { PcaReducer } from "./reducer.js";
 import type { DimensionReductionStats, OutputStage, StageBatch } from "./stage.js";
 
 /** Options of {@link PcaStage}. */

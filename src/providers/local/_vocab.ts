@@ -5,8 +5,8 @@
  * so a free-text query and a description meet on the same structured features.
  * Everything is keyed by FNV-1a hash of the lower-cased text, so lookups allocate nothing.
  */
-import { CONSEQUENCE_ORDER, type Impact } from "../vcf/consequences.js";
-import { hashLower } from "./_local-hash.js";
+import { CONSEQUENCE_ORDER, type Impact } from "../../vcf/consequences.js";
+import { hashLower } from "../../util/hash.js";
 
 /** Words of the description template and common query filler: they say nothing about a variant. */
 const STOP_WORDS = [

@@ -2,12 +2,12 @@
  * Bounded caches of embedding vectors. Both strategies are bounded by entries and by
  * accounted bytes (see {@link estimateEntryBytes}); neither can be unbounded.
  */
-import type { CachingStrategy } from "../config.js";
-import { ConfigError } from "../errors.js";
-import { FifoCache } from "./_fifo-cache.js";
-import { LruEmbeddingCache } from "./_lru-cache.js";
+import type { CachingStrategy } from "../../config.js";
+import { ConfigError } from "../../errors.js";
+import { FifoCache } from "./fifo.js";
+import { LruEmbeddingCache } from "./lru.js";
 
-export { estimateEntryBytes } from "./_cache-common.js";
+export { estimateEntryBytes } from "./_accounting.js";
 
 /** Why entries left the cache, by cause. */
 export interface CacheEvictions {
