@@ -4,9 +4,30 @@ export type OptimizationLevel = "basic" | "standard" | "aggressive";
 export type CachingStrategy = "simple" | "memory_aware";
 /** ANN index built after ingest on large tables (`none` = flat search only). */
 export type AnnIndexType = "none" | "ivf_pq" | "ivf_rq" | "hnsw_sq";
-/** Embedding backends and provider options are defined with the providers. */
-import type { EmbeddingOptions } from "../providers/options.js";
-export type { EmbeddingOptions, ProviderName } from "../providers/options.js";
+/** The embedding backends vcf-agent knows. */
+export type ProviderName = "local" | "openai" | "ollama";
+
+/** Which provider to use and how to talk to it. Every field but `provider` is optional. */
+export interface EmbeddingOptions {
+  provider: ProviderName;
+  /** Model name, e.g. `text-embedding-3-small` (OpenAI) or `nomic-embed-text` (Ollama). */
+  model?: string;
+  /** Server base URL, e.g. `http://127.0.0.1:8000/v1` for an OpenAI-compatible server. */
+  baseUrl?: string;
+  /** Secret; OpenAI falls back to `OPENAI_API_KEY`. Never logged or serialized. */
+  apiKey?: string;
+  /** Vector width to request (where the API accepts it) and to check every response against. */
+  dimensions?: number;
+  /** Texts per HTTP request. */
+  batchSize?: number;
+  /** HTTP requests in flight at once, per provider. */
+  concurrency?: number;
+  /** Per-attempt timeout in milliseconds. */
+  timeoutMs?: number;
+  /** Retries after the first attempt for retryable failures (408, 429, 5xx, network, timeout). */
+  maxRetries?: number;
+}
+
 
 /** The memory optimization options (the seed's `MemoryOptimizationConfig`, camelCase). */
 export interface MemoryOptimizationOptions {

@@ -1,6 +1,6 @@
-import type { CachingStrategy } from "../../config.js";
+import type { CachingStrategy } from "../../config/types.js";
 import { VcfAgentError } from "../../errors.js";
-import type { CacheEvictions, CacheStats } from "./create.js";
+import type { CacheEvictions, CacheStats } from "./types.js";
 
 /**
  * Per-entry heap cost besides the vector's bytes and the key's characters, measured on

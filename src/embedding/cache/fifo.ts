@@ -1,4 +1,4 @@
-import type { CacheStats, EmbeddingCache } from "./create.js";
+import type { CacheStats, EmbeddingCache } from "./types.js";
 import { CacheCounters, checkFraction, estimateEntryBytes, storable } from "./_accounting.js";
 
 /**

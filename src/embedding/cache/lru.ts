@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import type { CacheStats, EmbeddingCache } from "./create.js";
+import type { CacheStats, EmbeddingCache } from "./types.js";
 import { CacheCounters, checkFraction, estimateEntryBytes, storable } from "./_accounting.js";
 
 /**
