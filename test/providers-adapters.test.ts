@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { LanceEmbeddingFunction } from "../src/providers/adapters.js";
-import { createProvider, supportsNativeDimensions } from "../src/providers/remote/create.js";
+import { createProvider, emitsNativeDimensions, supportsNativeDimensions } from "../src/providers/create.js";
+import { LocalEmbeddingProvider } from "../src/providers/local/embedder.js";
+import { MemoryOptimizationConfig } from "../src/config.js";
 import { OllamaProvider } from "../src/providers/remote/ollama.js";
 import { OpenAIProvider } from "../src/providers/remote/openai.js";
 import { ConfigError } from "../src/errors.js";
@@ -13,7 +15,7 @@ describe("createProvider", () => {
     const server = await startServer((req, res) => sendJson(res, 200, openaiResponse(req.body.input, req.body.dimensions ?? 1536)));
     const p = createProvider({ provider: "openai", baseUrl: `${server.origin}/v1`, apiKey: "k" }, { targetDimensions: 768 });
     expect(p).toBeInstanceOf(OpenAIProvider);
-    expect(p.supportsNativeDimensions).toBe(true);
+    expect(emitsNativeDimensions(p)).toBe(true);
     expect(p.dimensions).toBe(768);
     const v = await p.embedQuery("a");
     expect(server.requests[0]!.body.dimensions).toBe(768);
@@ -33,8 +35,14 @@ describe("createProvider", () => {
     expect(supportsNativeDimensions({ provider: "ollama", model: "nomic-embed-text" })).toBe(false);
   });
 
-  it("names the option for providers it does not build", () => {
-    expect(() => createProvider({ provider: "local" })).toThrow(ConfigError);
+  it("builds the local default, honours the session's reduction switch, and names the option for unknown providers", () => {
+    expect(createProvider({ provider: "local" })).toBeInstanceOf(LocalEmbeddingProvider);
+    expect(createProvider({ provider: "local", dimensions: 1024 }).dimensions).toBe(1024);
+    const on = new MemoryOptimizationConfig({ optimizationLevel: "standard" });
+    const off = new MemoryOptimizationConfig({ optimizationLevel: "basic" });
+    expect(createProvider({ provider: "openai", apiKey: "k" }, on).dimensions).toBe(768);
+    expect(createProvider({ provider: "openai", apiKey: "k" }, off).dimensions).toBe(1536);
+    expect(() => createProvider({ provider: "cohere" } as never)).toThrow(ConfigError);
     expect(() => createProvider({ provider: "cohere" } as never)).toThrow(/embedding\.provider.*unknown provider "cohere"/);
   });
 });
