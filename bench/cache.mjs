@@ -6,15 +6,9 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
-import {
-  SessionConfig,
-  VariantEmbeddingService,
-  LocalEmbeddingProvider,
-  createCache,
-  openVcf,
-  annotationLayout,
-  summarizeVariant,
-} from "../dist/index.js";
+import { SessionConfig, VariantEmbeddingService, LocalEmbeddingProvider } from "../dist/index.js";
+import { createCache } from "../dist/embedding/index.js";
+import { openVcf, annotationLayout, summarizeVariant } from "../dist/vcf/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dataDir = join(here, "data");

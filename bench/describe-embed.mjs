@@ -12,7 +12,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
-import { LocalEmbeddingProvider, annotationLayout, openVcf, summarizeVariant } from "../dist/index.js";
+import { LocalEmbeddingProvider } from "../dist/providers/index.js";
+import { annotationLayout, openVcf, summarizeVariant } from "../dist/vcf/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shared = join(here, "..", "..", "shared");

@@ -115,7 +115,8 @@ function powerLaw(n, seed) {
 
 /** Local-embedder vectors of generated variant descriptions (n database, q held-out queries). */
 async function localEmbedder(n, q, dimensions = D) {
-  const { openVcf, annotationLayout, summarizeVariant, LocalEmbeddingProvider } = await import("../dist/index.js");
+  const { openVcf, annotationLayout, summarizeVariant } = await import("../dist/vcf/index.js");
+  const { LocalEmbeddingProvider } = await import("../dist/providers/index.js");
   const gen = join(here, "..", "..", "shared", "tools", "gen_vcf.py");
   const dir = join(here, "data");
   mkdirSync(dir, { recursive: true });

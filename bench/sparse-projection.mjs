@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { LocalEmbeddingProvider } from "../dist/providers/local/embedder.js";
 import { fitPca } from "../dist/reduce/pca.js";
 import { Projector } from "../dist/reduce/project.js";
-import { annotationLayout } from "../dist/vcf/annotations.js";
+import { annotationLayout } from "../dist/vcf/annotations/index.js";
 import { summarizeVariant } from "../dist/vcf/describe.js";
 import { openVcf } from "../dist/vcf/reader.js";
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { annotate, annotationLayout, STANDARD_ANN_FIELDS, type AnnotationLayout } from "../src/vcf/annotations.js";
+import { annotate, annotationLayout, STANDARD_ANN_FIELDS, type AnnotationLayout } from "../src/vcf/annotations/index.js";
 import { consequenceRank, mostSevere, soTerm } from "../src/vcf/consequences.js";
 import { openVcf } from "../src/vcf/reader.js";
 import type { Variant, VcfHeader } from "../src/vcf/types.js";

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { annotationLayout } from "../src/vcf/annotations.js";
+import { annotationLayout } from "../src/vcf/annotations/index.js";
 import { describeVariant, displayChromosome, summarizeVariant } from "../src/vcf/describe.js";
 import { openVcf } from "../src/vcf/reader.js";
 import type { Variant } from "../src/vcf/types.js";

@@ -15,7 +15,7 @@ import { ConfigError, VcfAgentError, VcfFormatError } from "../src/errors.js";
 import { openVcf, openVcfStream, type ReadOptions } from "../src/vcf/index.js";
 import { SHARE_FROM_ALTS, type VcfVariant } from "../src/vcf/variant.js";
 import { MAX_TRACKED_CONTIGS } from "../src/vcf/order.js";
-import { annotationLayout } from "../src/vcf/annotations.js";
+import { annotationLayout } from "../src/vcf/annotations/index.js";
 import { summarizeVariant } from "../src/vcf/describe.js";
 import { mulberry32 } from "../src/util/random.js";
 import { bgzf, gzipMember } from "../bench/fuzz/containers.mjs";

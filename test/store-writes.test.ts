@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { NativeWrites, writeIpcFile } from "../src/store/_native-write.js";
 import { prepareBatch } from "../src/store/batch.js";
 import { VariantStore } from "../src/store/index.js";
-import { MAX_LOOKUP_IDS } from "../src/store/lance.js";
+import { MAX_LOOKUP_IDS } from "../src/store/options.js";
 import { clusteredVectors, rowsOf, tempDir, type TestVariant } from "./_store-fixtures.js";
 
 const DIMS = 16;

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { VcfAgentError } from "../errors.js";
-import { annotationLayout } from "../vcf/annotations.js";
+import { annotationLayout } from "../vcf/annotations/index.js";
 import { summarizeVariant, type VariantSummary } from "../vcf/describe.js";
 import { openVcf } from "../vcf/reader.js";
 import { action, write } from "./_run.js";

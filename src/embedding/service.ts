@@ -1,67 +1,15 @@
 import { performance } from "node:perf_hooks";
 import { SessionConfig } from "../config.js";
 import { MemoryMonitor, type CleanupResult, type MemoryMonitorStats } from "../memory/monitor.js";
-import { createCache, type EmbeddingCache } from "./cache/create.js";
-import { isComposable, isFactored, type EmbeddingProvider, type FactoredProvider } from "../providers/provider.js";
-import { factoredProjector } from "../reduce/factored.js";
-import type { PcaModel } from "../reduce/pca.js";
-import { IdentityStage, type DimensionReductionStats, type OutputStage, type StageBatch } from "../reduce/stage.js";
-import { PcaStage } from "../reduce/pca-stage.js";
+import type { MemoryOptimizationConfig } from "../config/memory.js";
 import { createProvider, emitsNativeDimensions } from "../providers/create.js";
+import { isComposable, isFactored, type EmbeddingProvider, type FactoredProvider } from "../providers/provider.js";
+import { chooseStage, type StageRequest } from "../reduce/choose-stage.js";
+import type { DimensionReductionStats, HeadTailProjection, OutputStage, StageBatch } from "../reduce/stage.js";
+import { createCache, type EmbeddingCache } from "./cache/create.js";
+import { cacheFigures, generationFigures, type GenerationCounters, type OptimizationStats, type OptimizationStatus } from "./stats.js";
 
-/** Cache figures in the seed's shape (camelCase), all measured from the live cache. */
-export interface CacheStatsSummary {
-  strategy: string;
-  entries: number;
-  memoryUsageMb: number;
-  maxSizeMb: number;
-  maxEntries: number;
-  utilizationPercent: number;
-  evictions: number;
-  evictionsByReason: Record<string, number>;
-  hits: number;
-  misses: number;
-  /** What a cache entry holds: the provider's semantic part, or whole vectors. */
-  keyedBy: "semantic" | "text";
-}
-
-/** How embeddings were produced so far. */
-export interface GenerationStats {
-  providerId: string;
-  textsEmbedded: number;
-  batches: number;
-  providerCalls: number;
-  providerTexts: number;
-  providerSeconds: number;
-  totalSeconds: number;
-  textsPerSecond: number;
-  averageProviderBatchSize: number;
-  /** Texts answered from the cache or from a duplicate within the same batch. */
-  textsReused: number;
-}
-
-/** Result of {@link VariantEmbeddingService.getOptimizationStats}. */
-export interface OptimizationStats {
-  optimizationLevel: string;
-  embeddingDimensions: number;
-  /** Percent of cache lookups that hit (0–100). */
-  cacheHitRate: number;
-  cacheStats: CacheStatsSummary;
-  dimensionReductionStats: DimensionReductionStats;
-  generationStats: GenerationStats;
-  /** RSS/heap now, peak RSS, cleanups and what they freed (reported by the cache vs measured RSS). */
-  memoryStats: MemoryMonitorStats;
-}
-
-/** Result of {@link VariantEmbeddingService.getOptimizationStatus}: which optimizations are on and working. */
-export interface OptimizationStatus {
-  optimizationLevel: string;
-  memoryManagement: { enabled: boolean; thresholdMb: number; overThreshold: boolean };
-  dimensionReduction: { enabled: boolean; active: boolean; reduction: string; reason?: string };
-  caching: { strategy: string; enabled: true; hitRate: number };
-  streaming: { batchSize: number };
-  provider: string;
-}
+export type { CacheStatsSummary, GenerationStats, OptimizationStats, OptimizationStatus } from "./stats.js";
 
 /** One {@link VariantEmbeddingService.embedRaw} call, as batch listeners see it (metrics exporters). */
 export interface EmbedBatchEvent {
@@ -86,7 +34,6 @@ export interface ServiceDependencies {
 }
 
 const MB = 1024 * 1024;
-const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /**
  * Embeds variant descriptions with a provider, a bounded cache and an output stage
@@ -104,7 +51,7 @@ export class VariantEmbeddingService {
   readonly monitor: MemoryMonitor;
   private stage: OutputStage;
   private readonly composable: boolean;
-  private readonly gen = {
+  private readonly gen: GenerationCounters = {
     texts: 0,
     batches: 0,
     providerCalls: 0,
@@ -119,8 +66,8 @@ export class VariantEmbeddingService {
   /** Scratch of embedProjectedInto: tails of one batch and their squared norms. */
   private tails = new Float32Array(0);
   private tailNorms = new Float64Array(0);
-  /** The model whose projected heads the cache holds (embedProjectedInto). */
-  private cachedModel: PcaModel | null = null;
+  /** The projection whose projected heads the cache holds (embedProjectedInto). */
+  private cachedProjection: HeadTailProjection | null = null;
   private lastCheck = 0;
   // Process-wide, because pipelines build their own services: an exporter cannot be handed each one.
   private static readonly batchListeners = new Set<(event: EmbedBatchEvent) => void>();
@@ -239,49 +186,19 @@ export class VariantEmbeddingService {
     // For a composable provider the cache holds the semantic part, keyed without the locus.
     const parts = this.composable ? texts.map((t) => this.semanticKeyOf(t)) : texts;
     const prefix = this.provider.id + "\u0000";
-    // Distinct misses, each with the positions that need it.
-    const missing = new Map<string, number[]>();
-    for (let i = 0; i < texts.length; i++) {
-      const key = prefix + (parts[i] as string);
-      const pending = missing.get(key);
-      if (pending) {
-        pending.push(i);
-        this.gen.reused++;
-        continue;
-      }
-      const hit = this.cache.get(key);
-      if (hit) {
-        out[i] = this.composable ? this.composeAt(hit, texts[i] as string) : hit;
-        this.gen.reused++;
-      } else missing.set(key, [i]);
-    }
-    if (missing.size > 0) {
-      const firstIdx = [...missing.values()].map((p) => p[0] as number);
-      const p0 = performance.now();
-      let vectors: Float32Array[];
-      try {
-        vectors = this.composable
-          ? (this.provider as unknown as { embedSemantic(k: readonly string[]): Float32Array[] }).embedSemantic(
-              firstIdx.map((i) => parts[i] as string),
-            )
-          : await this.provider.embedDocuments(
-              firstIdx.map((i) => texts[i] as string),
-              options,
-            );
-      } catch (error) {
-        this.emitBatch(texts.length, firstIdx.length, t0, error);
-        throw error;
-      }
-      this.gen.providerSeconds += (performance.now() - p0) / 1000;
-      this.gen.providerCalls++;
-      this.gen.providerTexts += firstIdx.length;
-      let j = 0;
-      for (const [key, positions] of missing) {
-        const v = vectors[j++] as Float32Array;
-        this.cache.set(key, v);
-        for (const i of positions) out[i] = this.composable ? this.composeAt(v, texts[i] as string) : v;
-      }
-    }
+    const at = (i: number, v: Float32Array): void => {
+      out[i] = this.composable ? this.composeAt(v, texts[i] as string) : v;
+    };
+    const missing = this.lookUp(parts.length, (i) => prefix + (parts[i] as string), at);
+    const vectors = await this.embedMisses(missing, texts.length, t0, (first) =>
+      this.composable
+        ? (this.provider as unknown as { embedSemantic(k: readonly string[]): Float32Array[] }).embedSemantic(first.map((i) => parts[i] as string))
+        : this.provider.embedDocuments(
+            first.map((i) => texts[i] as string),
+            options,
+          ),
+    );
+    this.storeMisses(missing, vectors, at);
     await this.endBatch(texts.length, missing.size, t0);
     return out;
   }
@@ -289,10 +206,10 @@ export class VariantEmbeddingService {
   /**
    * True when {@link VariantEmbeddingService.embedProjectedInto} applies: the provider's
    * vectors split into a cacheable head and a per-text tail (the local embedder) and the
-   * output stage is a trained PCA.
+   * output stage offers a trained head/tail projection (PCA).
    */
   get projectsDirectly(): boolean {
-    return this.factored !== null && this.stage instanceof PcaStage && this.stage.reducer.state === "trained";
+    return this.factored !== null && (this.stage.headTailProjection?.() ?? null) !== null;
   }
 
   /**
@@ -305,107 +222,48 @@ export class VariantEmbeddingService {
    */
   async embedProjectedInto(texts: readonly string[], out: Float32Array, at = 0): Promise<void> {
     const provider = this.factored;
-    const stage = this.stage;
-    if (provider === null || !(stage instanceof PcaStage) || stage.model === undefined) {
+    const projection = this.stage.headTailProjection?.() ?? null;
+    if (provider === null || projection === null) {
       throw new Error("embedProjectedInto needs a factored provider and a trained PCA stage (check projectsDirectly)");
     }
     const t0 = performance.now();
-    const model = stage.model;
-    const k = model.outputDimensions;
+    const k = projection.outputDimensions;
     const n = texts.length;
-    const projector = factoredProjector(model, provider.tailStart);
-    if (this.cachedModel !== model) {
+    const projector = projection.projector(provider.tailStart);
+    if (this.cachedProjection !== projection) {
       // Projected heads hold for one model only; raw entries (prefixed by the provider id) stay.
-      if (this.cachedModel !== null) this.cache.clear();
-      this.cachedModel = model;
+      if (this.cachedProjection !== null) this.cache.clear();
+      this.cachedProjection = projection;
     }
     const heads = new Array<Float32Array>(n);
-    const missing = new Map<string, number[]>();
-    for (let i = 0; i < n; i++) {
-      // The bare semantic key (no prefix: building one per text costs a string copy) never
-      // equals a raw entry's key, which starts with the provider id and a NUL.
-      const key = provider.semanticKey(texts[i] as string);
-      const pending = missing.get(key);
-      if (pending) {
-        pending.push(i);
-        this.gen.reused++;
-        continue;
-      }
-      const hit = this.cache.get(key);
-      if (hit) {
-        heads[i] = hit;
-        this.gen.reused++;
-      } else missing.set(key, [i]);
-    }
-    if (missing.size > 0) {
-      const p0 = performance.now();
-      let semantic: Float32Array[];
-      try {
-        semantic = provider.embedSemantic([...missing.keys()]);
-      } catch (error) {
-        this.emitBatch(n, missing.size, t0, error);
-        throw error;
-      }
-      this.gen.providerSeconds += (performance.now() - p0) / 1000;
-      this.gen.providerCalls++;
-      this.gen.providerTexts += missing.size;
-      const projected = projector.projectHeads(semantic);
-      let j = 0;
-      for (const [key, positions] of missing) {
-        const head = projected[j++] as Float32Array;
-        this.cache.set(key, head);
-        for (const i of positions) heads[i] = head;
-      }
-    }
+    const put = (i: number, head: Float32Array): void => {
+      heads[i] = head;
+    };
+    // The bare semantic key (no prefix: building one per text costs a string copy) never
+    // equals a raw entry's key, which starts with the provider id and a NUL.
+    const missing = this.lookUp(n, (i) => provider.semanticKey(texts[i] as string), put);
+    const semantic = await this.embedMisses(missing, n, t0, () => provider.embedSemantic([...missing.keys()]));
+    this.storeMisses(missing, missing.size === 0 ? semantic : projector.projectHeads(semantic), put);
     const tailSize = projector.tailSize;
     if (this.tails.length < n * tailSize) this.tails = new Float32Array(n * tailSize);
     if (this.tailNorms.length < n) this.tailNorms = new Float64Array(n);
     for (let i = 0; i < n; i++) this.tailNorms[i] = provider.writeTail(texts[i] as string, this.tails, i * tailSize);
     const p0 = performance.now();
     projector.project(heads, this.tails, this.tailNorms, n, out, at * k);
-    stage.reducer.noteProjected(n, (performance.now() - p0) / 1000);
+    projection.noteProjected(n, (performance.now() - p0) / 1000);
     if (this.emittedWidth === null) this.emittedWidth = k;
     await this.endBatch(n, missing.size, t0);
   }
 
   /** The seed's statistics, every figure measured from the live service. */
   getOptimizationStats(): OptimizationStats {
-    const c = this.cache.stats();
-    const lookups = c.hits + c.misses;
-    const mem = this.monitor.stats();
-    const ev = c.evictions as unknown as Record<string, number>;
-    const g = this.gen;
     return {
       optimizationLevel: this.config.memoryOptimization.optimizationLevel,
       embeddingDimensions: this.embeddingDimensions,
-      cacheHitRate: lookups === 0 ? 0 : round((100 * c.hits) / lookups, 2),
-      cacheStats: {
-        strategy: c.strategy,
-        entries: c.entries,
-        memoryUsageMb: round(c.bytes / MB),
-        maxSizeMb: round(c.maxBytes / MB),
-        maxEntries: c.maxEntries,
-        utilizationPercent: c.maxBytes === 0 ? 0 : round((100 * c.bytes) / c.maxBytes, 2),
-        evictions: Object.values(ev).reduce((a, b) => a + b, 0),
-        evictionsByReason: { ...ev },
-        hits: c.hits,
-        misses: c.misses,
-        keyedBy: this.composable ? "semantic" : "text",
-      },
+      ...cacheFigures(this.cache.stats(), this.composable ? "semantic" : "text"),
       dimensionReductionStats: this.stage.stats(),
-      generationStats: {
-        providerId: this.provider.id,
-        textsEmbedded: g.texts,
-        batches: g.batches,
-        providerCalls: g.providerCalls,
-        providerTexts: g.providerTexts,
-        providerSeconds: round(g.providerSeconds, 4),
-        totalSeconds: round(g.totalSeconds, 4),
-        textsPerSecond: g.totalSeconds > 0 ? Math.round(g.texts / g.totalSeconds) : 0,
-        averageProviderBatchSize: g.providerCalls > 0 ? round(g.providerTexts / g.providerCalls, 2) : 0,
-        textsReused: g.reused,
-      },
-      memoryStats: mem,
+      generationStats: generationFigures(this.provider.id, this.gen),
+      memoryStats: this.monitor.stats(),
     };
   }
 
@@ -450,22 +308,63 @@ export class VariantEmbeddingService {
   }
 
   private defaultStage(): OutputStage {
-    const mem = this.config.memoryOptimization;
-    const dims = this.provider.dimensions;
-    if (!mem.dimensionReductionEnabled) return new IdentityStage(dims, "dimension reduction disabled");
-    if (emitsNativeDimensions(this.provider) && dims === mem.targetDimensions) {
-      const full = (this.provider as { nativeDimensions?: number }).nativeDimensions ?? dims;
-      return new IdentityStage(dims, `${this.provider.id} returns ${dims} dimensions natively`, "native", full);
+    return chooseStage(stageRequestOf(this.provider, this.config.memoryOptimization));
+  }
+
+  /**
+   * Cache look-ups for `n` keys: hits go to `hit(i, vector)`; returns the distinct misses,
+   * each with the positions that need it (repeats within the batch count as reused).
+   */
+  private lookUp(n: number, keyAt: (i: number) => string, hit: (i: number, v: Float32Array) => void): Map<string, number[]> {
+    const missing = new Map<string, number[]>();
+    for (let i = 0; i < n; i++) {
+      const key = keyAt(i);
+      const pending = missing.get(key);
+      if (pending) {
+        pending.push(i);
+        this.gen.reused++;
+        continue;
+      }
+      const v = this.cache.get(key);
+      if (v) {
+        hit(i, v);
+        this.gen.reused++;
+      } else missing.set(key, [i]);
     }
-    if (mem.targetDimensions >= dims) {
-      return new IdentityStage(dims, `targetDimensions ${mem.targetDimensions} is not below the provider width ${dims}`);
+    return missing;
+  }
+
+  /** One provider call for the distinct misses (none when there are none), timed and counted; a failure is reported to listeners. */
+  private async embedMisses(
+    missing: Map<string, number[]>,
+    texts: number,
+    t0: number,
+    embed: (first: number[]) => Float32Array[] | Promise<Float32Array[]>,
+  ): Promise<Float32Array[]> {
+    if (missing.size === 0) return [];
+    const first = [...missing.values()].map((p) => p[0] as number);
+    const p0 = performance.now();
+    let vectors: Float32Array[];
+    try {
+      vectors = await embed(first);
+    } catch (error) {
+      this.emitBatch(texts, missing.size, t0, error);
+      throw error;
     }
-    return new PcaStage({
-      targetDimensions: mem.targetDimensions,
-      trainingSamples: mem.trainingSamples,
-      inputDimensions: dims,
-      providerId: this.provider.id,
-    });
+    this.gen.providerSeconds += (performance.now() - p0) / 1000;
+    this.gen.providerCalls++;
+    this.gen.providerTexts += missing.size;
+    return vectors;
+  }
+
+  /** Caches the misses' vectors (in `missing`'s order) and hands each to the positions that need it. */
+  private storeMisses(missing: Map<string, number[]>, vectors: readonly Float32Array[], put: (i: number, v: Float32Array) => void): void {
+    let j = 0;
+    for (const [key, positions] of missing) {
+      const v = vectors[j++] as Float32Array;
+      this.cache.set(key, v);
+      for (const i of positions) put(i, v);
+    }
   }
 
   private semanticKeyOf(text: string): string {
@@ -516,4 +415,16 @@ export class VariantEmbeddingService {
     }
     return batch;
   }
+}
+
+/** The facts {@link chooseStage} decides on, for `provider` under `memory`'s reduction options. */
+export function stageRequestOf(provider: EmbeddingProvider, memory: MemoryOptimizationConfig): StageRequest {
+  const full = (provider as { nativeDimensions?: number }).nativeDimensions;
+  return {
+    providerId: provider.id,
+    inputDimensions: provider.dimensions,
+    native: emitsNativeDimensions(provider),
+    ...(full === undefined ? {} : { nativeFullDimensions: full }),
+    reduction: { enabled: memory.dimensionReductionEnabled, targetDimensions: memory.targetDimensions, trainingSamples: memory.trainingSamples },
+  };
 }

@@ -16,7 +16,7 @@ export interface RoleCacheTotals {
   memoryMb: number;
 }
 
-/** Request counters a remote provider exposes (see src/embedding/_remote.ts). */
+/** Request counters a remote provider exposes (see src/providers/remote/_remote.ts). */
 interface RequestCounting {
   readonly requestStats?: { requests: number; retries: number };
 }

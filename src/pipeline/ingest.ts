@@ -10,7 +10,7 @@ import { createProvider, readyProvider } from "../providers/create.js";
 import { VariantEmbeddingService, type OptimizationStats } from "../embedding/service.js";
 import type { StageBatch } from "../reduce/stage.js";
 import { VariantStore } from "../store/index.js";
-import { annotationLayout } from "../vcf/annotations.js";
+import { annotationLayout } from "../vcf/annotations/index.js";
 import { summarizeVariant, type VariantSummary } from "../vcf/describe.js";
 import { openVcf, type VcfReader } from "../vcf/reader.js";
 import { SentIds } from "./_id-filter.js";

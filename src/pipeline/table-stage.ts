@@ -6,10 +6,10 @@
 import { existsSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { SessionConfig } from "../config.js";
-import { PcaStage } from "../reduce/pca-stage.js";
+import { stageRequestOf } from "../embedding/service.js";
 import type { EmbeddingProvider } from "../providers/provider.js";
-import { emitsNativeDimensions } from "../providers/create.js";
-import { IdentityStage, type OutputStage } from "../reduce/stage.js";
+import { planStage, stageFor, type StagePlan, type StageRequest } from "../reduce/choose-stage.js";
+import type { OutputStage } from "../reduce/stage.js";
 import { VcfAgentError } from "../errors.js";
 import { loadModel, saveModel } from "../reduce/model-file.js";
 import { fitPcaAsync, type PcaModel } from "../reduce/pca.js";
@@ -53,28 +53,24 @@ export async function stageForTable(
   const modelPath = modelPathOf(store);
   const where = `table ${JSON.stringify(store.tableName)} in ${store.uri}`;
   const tableDims = store.dims;
+  const req: StageRequest = stageRequestOf(provider, mem);
+  const chosen = (plan: StagePlan, note?: string, pendingModel: PcaModel | null = null): TableStage => ({
+    stage: stageFor(plan, req),
+    modelPath,
+    pendingModel,
+    note: note ?? (plan.kind === "full-width" ? plan.reason : ""),
+  });
 
   if (modelPath !== null && existsSync(modelPath)) {
     const model = await loadModel(modelPath, { providerId: provider.id, inputDimensions: provider.dimensions });
     if (tableDims !== null && tableDims !== model.outputDimensions) {
       throw new VcfAgentError(`${where} stores ${tableDims}-d vectors but its PCA model ${modelPath} gives ${model.outputDimensions}-d`, "PCA");
     }
-    const stage = new PcaStage({
-      targetDimensions: model.outputDimensions,
-      trainingSamples: Math.max(model.trainingSamples, 2 * model.outputDimensions),
-      inputDimensions: provider.dimensions,
-      providerId: provider.id,
-      model,
-    });
-    return { stage, modelPath, pendingModel: null, note: `PCA ${model.inputDimensions}→${model.outputDimensions} from ${modelPath}` };
+    return chosen(planStage({ ...req, model }), `PCA ${model.inputDimensions}→${model.outputDimensions} from ${modelPath}`);
   }
 
   if (tableDims !== null) {
-    if (tableDims === provider.dimensions) {
-      const native = emitsNativeDimensions(provider) && mem.dimensionReductionEnabled;
-      const reason = native ? `${provider.id} returns ${tableDims} dimensions natively` : `${where} stores full-width vectors`;
-      return { stage: new IdentityStage(tableDims, reason, native ? "native" : "none"), modelPath, pendingModel: null, note: reason };
-    }
+    if (tableDims === provider.dimensions) return chosen(planStage({ ...req, storedFullWidth: { reason: `${where} stores full-width vectors` } }));
     throw new VcfAgentError(
       `${where} stores ${tableDims}-d vectors; provider ${provider.id} gives ${provider.dimensions}-d` +
         (modelPath === null ? "" : ` and there is no PCA model at ${modelPath}`) +
@@ -85,62 +81,35 @@ export async function stageForTable(
 
   if (!forWrite) throw new VcfAgentError(`${where} does not exist yet; ingest a VCF first (vcf-agent ingest FILE)`, "STORE");
 
-  if (!mem.dimensionReductionEnabled || mem.targetDimensions >= provider.dimensions || emitsNativeDimensions(provider)) {
-    const reason = !mem.dimensionReductionEnabled
-      ? "dimension reduction disabled"
-      : emitsNativeDimensions(provider)
-        ? `${provider.id} returns ${provider.dimensions} dimensions natively`
-        : `targetDimensions ${mem.targetDimensions} is not below the provider width ${provider.dimensions}`;
-    const native = mem.dimensionReductionEnabled && emitsNativeDimensions(provider);
-    return { stage: new IdentityStage(provider.dimensions, reason, native ? "native" : "none"), modelPath, pendingModel: null, note: reason };
-  }
-  if (modelPath === null) {
-    const reason = "PCA needs a local database directory to keep its model next to the table; storing full width";
-    return { stage: new IdentityStage(provider.dimensions, reason), modelPath, pendingModel: null, note: reason };
-  }
+  const noFit = modelPath === null ? "PCA needs a local database directory to keep its model next to the table; storing full width" : undefined;
+  const plan = planStage(noFit === undefined ? req : { ...req, noFit });
+  if (plan.kind !== "fit") return chosen(plan);
   if (training !== undefined) {
     // A file: fit on a sample spread over the whole input before anything is written.
-    const sample = await training(mem.trainingSamples);
-    const min = 2 * mem.targetDimensions;
+    const sample = await training(plan.trainingSamples);
+    const min = 2 * plan.targetDimensions;
     if (sample.n < min) {
-      const reason = `too few samples: ${sample.n} < ${min} (PCA to ${mem.targetDimensions} needs at least 2 × ${mem.targetDimensions} variants); storing full width`;
-      return { stage: new IdentityStage(provider.dimensions, reason), modelPath, pendingModel: null, note: reason };
+      const reason = `too few samples: ${sample.n} < ${min} (PCA to ${plan.targetDimensions} needs at least 2 × ${plan.targetDimensions} variants); storing full width`;
+      return chosen({ kind: "full-width", reason, reduction: "none", originalDimensions: provider.dimensions });
     }
     // Seconds of work: yielding keeps Ctrl-C / SIGTERM and metrics scrapes answered, and the signal stops it.
     const model = await fitPcaAsync(sample.vectors.subarray(0, sample.n * provider.dimensions), {
-      outputDimensions: mem.targetDimensions,
+      outputDimensions: plan.targetDimensions,
       providerId: provider.id,
       inputDimensions: provider.dimensions,
       ...(signal === undefined ? {} : { signal }),
     });
-    const stage = new PcaStage({
-      targetDimensions: mem.targetDimensions,
-      trainingSamples: mem.trainingSamples,
-      inputDimensions: provider.dimensions,
-      providerId: provider.id,
-      model,
-    });
-    return {
-      stage,
-      modelPath,
-      pendingModel: model,
-      note: `PCA ${provider.dimensions}→${mem.targetDimensions} fitted on ${sample.n} variants sampled from all ${sample.population} in ${model.fitSeconds.toFixed(1)} s`,
-    };
+    const note = `PCA ${provider.dimensions}→${plan.targetDimensions} fitted on ${sample.n} variants sampled from all ${sample.population} in ${model.fitSeconds.toFixed(1)} s`;
+    return chosen({ kind: "model", model, trainingSamples: plan.trainingSamples }, note, model);
   }
   const ts: TableStage = {
     stage: undefined as unknown as OutputStage,
     modelPath,
     pendingModel: null,
-    note: `PCA ${provider.dimensions}→${mem.targetDimensions} fitted on the first ${mem.trainingSamples} variants`,
+    note: `PCA ${provider.dimensions}→${plan.targetDimensions} fitted on the first ${plan.trainingSamples} variants`,
   };
-  (ts as { stage: OutputStage }).stage = new PcaStage({
-    targetDimensions: mem.targetDimensions,
-    trainingSamples: mem.trainingSamples,
-    inputDimensions: provider.dimensions,
-    providerId: provider.id,
-    onModel: (m) => {
-      ts.pendingModel = m;
-    },
+  (ts as { stage: OutputStage }).stage = stageFor(plan, req, (m) => {
+    ts.pendingModel = m;
   });
   return ts;
 }

@@ -7,7 +7,7 @@
  * uniform reservoir sample of descriptions, which it embeds and fits before writing.
  */
 import type { EmbeddingProvider } from "../providers/provider.js";
-import { annotationLayout } from "../vcf/annotations.js";
+import { annotationLayout } from "../vcf/annotations/index.js";
 import { summarizeVariant } from "../vcf/describe.js";
 import { openVcf } from "../vcf/reader.js";
 import { mulberry32 } from "../util/random.js";

@@ -1,6 +1,7 @@
+import { factoredProjector } from "./factored.js";
 import type { PcaModel } from "./pca.js";
 import { PcaReducer } from "./reducer.js";
-import type { DimensionReductionStats, OutputStage, StageBatch } from "./stage.js";
+import type { DimensionReductionStats, HeadTailProjection, OutputStage, StageBatch } from "./stage.js";
 
 /** Options of {@link PcaStage}. */
 export interface PcaStageOptions {
@@ -21,6 +22,7 @@ export interface PcaStageOptions {
 export class PcaStage implements OutputStage {
   readonly reducer: PcaReducer<unknown>;
   readonly inputDimensions: number;
+  private projection: (HeadTailProjection & { model: PcaModel }) | undefined;
 
   constructor(options: PcaStageOptions) {
     this.inputDimensions = options.inputDimensions;
@@ -52,6 +54,21 @@ export class PcaStage implements OutputStage {
 
   transformQuery(v: Float32Array): Float32Array {
     return this.reducer.transformQuery(v);
+  }
+
+  headTailProjection(): HeadTailProjection | null {
+    const model = this.reducer.state === "trained" ? this.reducer.model : undefined;
+    if (model === undefined) return null;
+    if (this.projection?.model !== model) {
+      const reducer = this.reducer;
+      this.projection = {
+        model,
+        outputDimensions: model.outputDimensions,
+        projector: (tailStart) => factoredProjector(model, tailStart),
+        noteProjected: (n, seconds) => reducer.noteProjected(n, seconds),
+      };
+    }
+    return this.projection;
   }
 
   stats(): DimensionReductionStats {

@@ -4,6 +4,9 @@
  * stage (src/reduce/) holds the first vectors until it can fit, then emits everything
  * at the reduced width — so one service never hands out two widths.
  */
+import type { FactoredProjector } from "./factored.js";
+
+/** The seed's `dimensionReductionStats`, every figure measured. */
 export interface DimensionReductionStats {
   isTrained: boolean;
   /** Why the output is full width, when it is. */
@@ -28,6 +31,19 @@ export interface StageBatch {
   readonly tag: unknown;
 }
 
+/**
+ * A trained linear projection that callers may apply to vectors split into a cacheable
+ * head and a per-text tail (see factored.ts) instead of pushing full-width vectors.
+ */
+export interface HeadTailProjection {
+  /** Width of the projected vectors. */
+  readonly outputDimensions: number;
+  /** The projector for inputs whose per-text part starts at `tailStart` (one per model and start: compare by identity). */
+  projector(tailStart: number): FactoredProjector;
+  /** Counts `n` vectors projected by a caller in `seconds`, in the stage's statistics. */
+  noteProjected(n: number, seconds: number): void;
+}
+
 /** A stage that may hold vectors back and later release them in input order. */
 export interface OutputStage {
   /** Width of the vectors this stage emits now; undefined while it has not decided yet. */
@@ -41,6 +57,8 @@ export interface OutputStage {
   /** Maps a query vector to the emitted width (queries must match stored vectors). */
   transformQuery(v: Float32Array): Float32Array;
   stats(): DimensionReductionStats;
+  /** The projection callers may apply to head/tail inputs themselves; null until there is one (optional capability). */
+  headTailProjection?(): HeadTailProjection | null;
 }
 
 /** Passes vectors through unchanged; used when reduction is off or not possible. */

@@ -15,7 +15,7 @@ import type { EmbeddingProvider } from "../providers/provider.js";
 import { createProvider } from "../providers/create.js";
 import { VcfAgentError } from "../errors.js";
 import { VcfAgentMetrics } from "../metrics/prometheus.js";
-import { localPath } from "../store/_disk.js";
+import { localPath } from "../store/index.js";
 import { HttpError, formatSchemaErrors, statusOf } from "./_errors.js";
 import { jsonBodyParser } from "./_json-body.js";
 import { bearerChecker } from "./auth.js";

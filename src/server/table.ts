@@ -6,8 +6,8 @@
  */
 import type { SessionConfig } from "../config.js";
 import type { EmbeddingProvider } from "../providers/provider.js";
-import { VariantEmbeddingService } from "../embedding/service.js";
-import { IdentityStage } from "../reduce/stage.js";
+import { VariantEmbeddingService, stageRequestOf } from "../embedding/service.js";
+import { chooseStage } from "../reduce/choose-stage.js";
 import type { VcfAgentMetrics } from "../metrics/prometheus.js";
 import { VariantSearch } from "../pipeline/search.js";
 import { VariantStore, type StoreStats } from "../store/index.js";
@@ -111,7 +111,8 @@ export class TableHandle {
     let table: OpenTable;
     try {
       if (store.dims === null) {
-        const stage = new IdentityStage(provider.dimensions, "no table yet: vectors at the provider's full width");
+        // Nothing to search yet, and a query must not start a PCA fit.
+        const stage = chooseStage({ ...stageRequestOf(provider, config.memoryOptimization), noFit: "no table yet: vectors at the provider's full width" });
         table = { store, service: new VariantEmbeddingService(config, { provider, stage }), search: null };
       } else {
         const search = await VariantSearch.open(config, { provider, store });

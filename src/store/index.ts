@@ -1,6 +1,7 @@
 /** The LanceDB variant store: schema, filters, indexes and the {@link VariantStore} class. */
-export { VariantStore, DEFAULT_DB_URI, DEFAULT_TABLE, DEFAULT_REFINE_FACTOR } from "./lance.js";
-export type { ConnectOptions, AddBatchOptions, AddBatchResult, SearchOptions, IndexSummary, StoreStats, VectorIndexResult } from "./lance.js";
+export { VariantStore } from "./lance.js";
+export { DEFAULT_DB_URI, DEFAULT_TABLE, DEFAULT_REFINE_FACTOR } from "./options.js";
+export type { ConnectOptions, AddBatchOptions, AddBatchResult, SearchOptions, IndexSummary, StoreStats, VectorIndexResult } from "./options.js";
 export { variantSchema, vectorType, readVectorWidth, METADATA_COLUMNS, VECTOR_COLUMN } from "./schema.js";
 export type { VariantRows, StoredVariant, VariantHit, MetadataColumn } from "./schema.js";
 export { parseFilter, checkFilter, compileFilters, sqlLiteral, isFilterField, FILTER_FIELDS } from "./filters.js";
@@ -9,6 +10,7 @@ export { chooseVectorIndexShape, vectorIndexConfig, scalarIndexConfig, SCALAR_IN
 export type { VectorIndexType, VectorIndexOptions, VectorIndexShape, IndexProgress } from "./indexes.js";
 export { prepareBatch } from "./batch.js";
 export type { PreparedBatch } from "./batch.js";
-export type { PcaModelSummary } from "./_pca.js";
+export type { PcaModelSummary } from "../reduce/model-file.js";
 export { VariantRowsBuilder } from "./rows-builder.js";
 export type { VariantRowInput } from "./rows-builder.js";
+export { localPath } from "./_disk.js";

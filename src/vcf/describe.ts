@@ -4,7 +4,7 @@
  * in gene BRCA1 with consequence missense_variant clinical significance Pathogenic`
  * (+ ` condition <name>`), unknown parts left out.
  */
-import { annotate, type AnnotationLayout, type AnnotationSource, type VariantAnnotation } from "./annotations.js";
+import { annotate, type AnnotationLayout, type AnnotationSource, type VariantAnnotation } from "./annotations/index.js";
 import type { AlleleKind, Variant } from "./types.js";
 
 /** A variant flattened for display and storage: its columns, its annotation and its description. */

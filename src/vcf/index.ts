@@ -11,3 +11,5 @@ export { parseStructured, type StructuredValue } from "./meta.js";
 export { REGION_HINT, WINDOW_BUDGET_BYTES } from "./tabix.js";
 export { DEFAULT_MAX_LINE_BYTES } from "./lines.js";
 export type { Variant, VcfHeader, FieldDefinition, InfoValue, InfoScalar, AlleleKind } from "./types.js";
+export { annotationLayout, annotate, STANDARD_ANN_FIELDS, type AnnotationLayout, type AnnotationSource, type VariantAnnotation } from "./annotations/index.js";
+export { describeVariant, summarizeVariant, type VariantSummary } from "./describe.js";

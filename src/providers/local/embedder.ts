@@ -15,14 +15,15 @@
 import { ConfigError, VcfAgentError } from "../../errors.js";
 import { combine, fmix32, FNV_OFFSET, fnvStep, hashLower, hashUpper, lower, upper } from "../../util/hash.js";
 import { alleleFeatures } from "./_alleles.js";
-import {
-  chromosomeHash, chromosomeIndex, findFreeLocus, genomeCoordinate, KNOWN_CHROMOSOMES, LocusSpans, parseDescriptionHead,
-} from "./_locus.js";
-import {
-  CONSEQUENCES, pairActions, SIGNIFICANCE_PHRASES, STOP, WORD_ACTIONS,
-  type ConsequenceInfo, type SignificanceInfo, type VocabAction,
-} from "./_vocab.js";
+import { chromosomeHash, chromosomeIndex, findFreeLocus, genomeCoordinate, KNOWN_CHROMOSOMES, LocusSpans, parseDescriptionHead } from "./_locus.js";
+import { CONSEQUENCES, SIGNIFICANCE_PHRASES, STOP, WORD_ACTIONS, type ConsequenceInfo, type SignificanceInfo, type VocabAction } from "./_vocab.js";
 import type { FactoredProvider } from "../provider.js";
+import { cosTurns, INV_SQRT2, INV_SQRT3, sinTurns, STEP } from "./_sine.js";
+import {
+  DESCRIPTION_FIELDS, FIXED, LAMBDA_MAX, LAMBDA_MIN, PAIRS, SALT, SCALES, SHARE, TAPER,
+  W_BIGRAM, W_GENE_NGRAMS, W_GROUP, W_IMPACT, W_SIG_GROUP, type Block,
+} from "./_weights.js";
+import { collapseSpace, isGeneLike, isWordChar, wordEnd } from "./_words.js";
 
 /** Algorithm version; part of {@link LocalEmbeddingProvider.id}. Change it with any change to the vectors. */
 export const LOCAL_EMBEDDING_VERSION = "vcf-hash-v1";
@@ -32,37 +33,6 @@ export interface LocalEmbeddingOptions {
   /** Vector width; an integer from 512 to 65536. Default 1536. */
   dimensions?: number;
 }
-
-/** One reserved range of the vector and its share of a full description's squared norm. */
-interface Block {
-  readonly start: number;
-  readonly size: number;
-  /** √share: the block's norm after per-block normalization. */
-  readonly weight: number;
-}
-
-// Squared-norm shares of a fully annotated description (they sum to 1). Chosen so that
-// same gene+consequence+significance nearby > same gene, other consequence > other gene,
-// same consequence > unrelated; see test/local-embedder.test.ts.
-const SHARE = { T: 0.1, G: 0.2, C: 0.15, S: 0.13, L: 0.26, K: 0.1, A: 0.06 } as const;
-// Feature weights inside blocks.
-const W_BIGRAM = 0.7;
-const W_GENE_NGRAMS = Math.sqrt(0.6); // char 3-grams carry 3/8 of the gene block: BRCA1 ≈ BRCA2 a bit
-const W_GROUP = 0.55;
-const W_IMPACT = 0.45;
-const W_SIG_GROUP = 0.6; // Likely pathogenic ≈ Pathogenic a bit
-// Salts keep feature kinds in one block independent of each other.
-const SALT = { uni: 0x1b873593, bi: 0x2c1b3c6d, gene: 0x297a2d39, ngram: 0x6e624eb7, cons: 0x3c6ef372, sig: 0x5851f42d, chrom: 0x14057b7e, allele: 0x7f4a7c15 } as const;
-// Locus code: 96 sinusoid pairs, wavelengths geometric from 50 bp to 16 Gb; the shortest
-// 16 are tapered in so that similarity falls smoothly (log-like) with distance.
-const SCALES = 96;
-const LAMBDA_MIN = 50;
-const LAMBDA_MAX = 1.6e10;
-const TAPER = 16;
-const FIXED = { L: 2 * SCALES, K: 32, A: 32 } as const;
-
-const DESCRIPTION_FIELDS = ["in gene ", "with consequence ", "clinical significance ", "condition "] as const;
-const PAIRS = pairActions(combine);
 
 /**
  * Deterministic local embeddings for variant descriptions and free-text queries.
@@ -475,80 +445,3 @@ export class LocalEmbeddingProvider implements FactoredProvider {
 }
 
 const EMPTY = new Float32Array(0);
-
-const INV_SQRT2 = Math.SQRT1_2;
-const INV_SQRT3 = 1 / Math.sqrt(3);
-/** Golden-ratio increment between the derived positions of one feature. */
-const STEP = 0x9e3779b9;
-
-/** sin(2π·t) for t in [0, 1): a 4096-step table with linear interpolation (error < 3e-7). */
-const SINE_STEPS = 4096;
-const SINE = (() => {
-  const t = new Float64Array(SINE_STEPS + 1);
-  for (let i = 0; i <= SINE_STEPS; i++) t[i] = Math.sin((2 * Math.PI * i) / SINE_STEPS);
-  return t;
-})();
-function sinTurns(t: number): number {
-  const x = t * SINE_STEPS;
-  const i = Math.floor(x);
-  const f = x - i;
-  const a = SINE[i]!;
-  return a + f * (SINE[i + 1]! - a);
-}
-function cosTurns(t: number): number {
-  const u = t + 0.25;
-  return sinTurns(u >= 1 ? u - 1 : u);
-}
-
-/**
- * Letters, digits and non-ASCII code units (accented names) make words; no-break space,
- * general punctuation (dashes, quotes) and CJK punctuation separate them.
- */
-function isWordChar(c: number): boolean {
-  if (c < 128) return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-  return c !== 160 && !(c >= 0x2000 && c <= 0x206f) && !(c >= 0x3000 && c <= 0x303f) && c !== 0xfeff;
-}
-
-/**
- * A free-text word that reads as a gene symbol: ASCII, starts with a letter, 2+ chars,
- * and has a digit (`brca1`, `TP53`) or is all capitals (`SHOX`); not `chr17` or `rs123`.
- */
-function isGeneLike(text: string, s: number, e: number, digits: number, lowers: number, ascii: boolean): boolean {
-  const len = e - s;
-  if (!ascii || len < 2 || len > 20) return false;
-  const c0 = text.charCodeAt(s);
-  if (c0 >= 48 && c0 <= 57) return false;
-  if (digits === 0 && lowers > 0) return false;
-  const l0 = lower(c0);
-  const l1 = lower(text.charCodeAt(s + 1));
-  if (l0 === 99 && l1 === 104 && len > 3 && lower(text.charCodeAt(s + 2)) === 114) return false; // chr…
-  if (l0 === 114 && l1 === 115 && digits === len - 2) return false; // rs123
-  return true;
-}
-
-function wordEnd(text: string, from: number): number {
-  const sp = text.indexOf(" ", from);
-  return sp < 0 ? text.length : sp;
-}
-
-/** `text[start, end)` trimmed with whitespace runs as one space; returns `text` itself when already so. */
-function collapseSpace(text: string, start: number, end: number): string {
-  let s = start;
-  let e = Math.min(end, text.length);
-  while (s < e && isSpace(text.charCodeAt(s))) s++;
-  while (e > s && isSpace(text.charCodeAt(e - 1))) e--;
-  let clean = true;
-  for (let i = s; i < e; i++) {
-    const c = text.charCodeAt(i);
-    if (isSpace(c) && (c !== 32 || isSpace(text.charCodeAt(i + 1)))) {
-      clean = false;
-      break;
-    }
-  }
-  if (clean) return s === 0 && e === text.length ? text : text.slice(s, e);
-  return text.slice(s, e).replace(/\s+/g, " ");
-}
-
-function isSpace(c: number): boolean {
-  return c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
-}
