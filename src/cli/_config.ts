@@ -42,6 +42,11 @@ export function configOptions(command: Command, set: ConfigOptionSet): Command {
   return command;
 }
 
+/** A subcommand of `program` with one positional argument and the configuration options of `set`. */
+export function configCommand(program: Command, name: string, description: string, argument: readonly [string, string], set: ConfigOptionSet): Command {
+  return configOptions(program.command(name).description(description).argument(argument[0], argument[1]), set);
+}
+
 /** Builds the session config: level defaults < config file < VCF_AGENT_* env < flags. */
 export async function sessionFromFlags(flags: ConfigFlags): Promise<SessionConfig> {
   const overrides: Record<string, unknown> = {};

@@ -6,7 +6,7 @@ import { formatSummary } from "./ingest.js";
 import { formatHits } from "./search.js";
 import { Progress } from "./_progress.js";
 import { action, write } from "./_run.js";
-import { configOptions, sessionFromFlags, type ConfigFlags } from "./_config.js";
+import { configCommand, sessionFromFlags, type ConfigFlags } from "./_config.js";
 
 /** The annotated sample VCF that ships with the package. */
 export const SAMPLE_VCF = fileURLToPath(new URL("../../data/sample.vcf.gz", import.meta.url));
@@ -28,11 +28,8 @@ interface DemoFlags extends ConfigFlags {
 
 /** `vcf-agent demo [file]`: ingest a VCF (the bundled sample by default), run three searches, print what each optimization did. */
 export function registerDemo(program: Command): void {
-  const command = program
-    .command("demo")
-    .description("ingest the bundled annotated sample (or FILE), run three searches and print the optimization statistics")
-    .argument("[file]", "VCF file (default: the bundled annotated sample)");
-  configOptions(command, { store: true, level: true })
+  const description = "ingest the bundled annotated sample (or FILE), run three searches and print the optimization statistics";
+  configCommand(program, "demo", description, ["[file]", "VCF file (default: the bundled annotated sample)"], { store: true, level: true })
     .option("--quiet", "no progress output")
     .action(
       action(async (fileArg: string | undefined, flags: DemoFlags) => {

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { createProvider, readyProvider } from "../providers/create.js";
 import { VariantEmbeddingService } from "../embedding/service.js";
 import { action, write } from "./_run.js";
-import { configOptions, intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";
+import { configCommand, intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";
 
 interface EmbedFlags extends ConfigFlags {
   show: string;
@@ -11,11 +11,8 @@ interface EmbedFlags extends ConfigFlags {
 
 /** `vcf-agent embed "<text>"`: the vector of one text, its width and first values. */
 export function registerEmbed(program: Command): void {
-  const command = program
-    .command("embed")
-    .description("embed one text and print its width and first values")
-    .argument("<text>", "text to embed, e.g. a variant description or a query");
-  configOptions(command, { level: true, provider: true })
+  const args = ["<text>", "text to embed, e.g. a variant description or a query"] as const;
+  configCommand(program, "embed", "embed one text and print its width and first values", args, { level: true, provider: true })
     .option("--show <n>", "how many leading values to print", "8")
     .option("--json", "print the whole vector as JSON")
     .action(

@@ -67,16 +67,13 @@ async function printHits(flags: SearchFlags, query: (search: VariantSearch, opts
 
 /** `vcf-agent search "<text>"` and `vcf-agent similar <variant_id>`. */
 export function registerSearch(program: Command): void {
-  addCommonOptions(
-    program
-      .command("search")
-      .description("find the stored variants nearest to a text, e.g. \"pathogenic missense in BRCA1\"")
-      .argument("<text>", "query text"),
-  ).action(action((text: string, flags: SearchFlags) => printHits(flags, (search, opts) => search.text(text, opts))));
-  addCommonOptions(
-    program
-      .command("similar")
-      .description("find the stored variants nearest to a stored one")
-      .argument("<variant_id>", "chrom-pos-ref-alt, e.g. 17-43045712-G-A"),
-  ).action(action((id: string, flags: SearchFlags) => printHits(flags, (search, opts) => search.similar(id, opts))));
+  const commands = [
+    ["search", 'find the stored variants nearest to a text, e.g. "pathogenic missense in BRCA1"', "<text>", "query text", (search: VariantSearch, arg: string, opts: QueryOptions) => search.text(arg, opts)],
+    ["similar", "find the stored variants nearest to a stored one", "<variant_id>", "chrom-pos-ref-alt, e.g. 17-43045712-G-A", (search: VariantSearch, arg: string, opts: QueryOptions) => search.similar(arg, opts)],
+  ] as const;
+  for (const [name, description, argument, help, run] of commands) {
+    addCommonOptions(program.command(name).description(description).argument(argument, help)).action(
+      action((arg: string, flags: SearchFlags) => printHits(flags, (search, opts) => run(search, arg, opts))),
+    );
+  }
 }

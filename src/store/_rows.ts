@@ -4,53 +4,41 @@ import { VECTOR_COLUMN, type StoredVariant, type VariantHit } from "./schema.js"
 
 type Cell = unknown;
 
+/** How each stored column reads back: text ("" when missing), nullable text, or a number (null when missing). */
+const FIELDS: readonly (readonly [keyof StoredVariant, string, "text" | "nullable" | "number"])[] = [
+  ["variantId", "variant_id", "text"],
+  ["chrom", "chrom", "text"],
+  ["pos", "pos", "number"],
+  ["ref", "ref", "text"],
+  ["alt", "alt", "text"],
+  ["id", "id", "text"],
+  ["qual", "qual", "number"],
+  ["filter", "filter", "text"],
+  ["gene", "gene", "nullable"],
+  ["consequence", "consequence", "nullable"],
+  ["clinicalSignificance", "clinical_significance", "nullable"],
+  ["condition", "condition", "nullable"],
+  ["af", "af", "number"],
+  ["description", "description", "text"],
+  ["source", "source", "text"],
+];
+const READ = { text, nullable: nullableText, number: num } as const;
+
 /** Converts every row of `table` (a query result) to a stored variant, with `distance` when present. */
 export function toVariants(table: Table, withVector: boolean): VariantHit[] {
-  const col = (name: string) => table.getChild(name);
-  const cols = {
-    variantId: col("variant_id"),
-    chrom: col("chrom"),
-    pos: col("pos"),
-    ref: col("ref"),
-    alt: col("alt"),
-    id: col("id"),
-    qual: col("qual"),
-    filter: col("filter"),
-    gene: col("gene"),
-    consequence: col("consequence"),
-    clinicalSignificance: col("clinical_significance"),
-    condition: col("condition"),
-    af: col("af"),
-    description: col("description"),
-    source: col("source"),
-    ingestedAt: col("ingested_at"),
-    distance: col("_distance"),
-    vector: withVector ? col(VECTOR_COLUMN) : null,
-  };
+  const columns = FIELDS.map(([key, name, kind]) => [key, table.getChild(name), READ[kind]] as const);
+  const ingestedAt = table.getChild("ingested_at");
+  const distance = table.getChild("_distance");
+  const vector = withVector ? table.getChild(VECTOR_COLUMN) : null;
   const out: VariantHit[] = [];
   for (let i = 0; i < table.numRows; i++) {
-    const get = (c: { get(i: number): Cell } | null): Cell => (c === null ? null : c.get(i));
-    const row: StoredVariant & { distance: number } = {
-      variantId: text(get(cols.variantId)),
-      chrom: text(get(cols.chrom)),
-      pos: num(get(cols.pos)) ?? Number.NaN,
-      ref: text(get(cols.ref)),
-      alt: text(get(cols.alt)),
-      id: text(get(cols.id)),
-      qual: num(get(cols.qual)),
-      filter: text(get(cols.filter)),
-      gene: nullableText(get(cols.gene)),
-      consequence: nullableText(get(cols.consequence)),
-      clinicalSignificance: nullableText(get(cols.clinicalSignificance)),
-      condition: nullableText(get(cols.condition)),
-      af: num(get(cols.af)),
-      description: text(get(cols.description)),
-      source: text(get(cols.source)),
-      ingestedAt: new Date(num(get(cols.ingestedAt)) ?? 0).toISOString(),
-      distance: num(get(cols.distance)) ?? Number.NaN,
-      ...(cols.vector !== null ? { vector: toFloat32(get(cols.vector)) } : {}),
-    };
-    out.push(row);
+    const row: Record<string, unknown> = {};
+    for (const [key, column, read] of columns) row[key] = read(column === null ? null : column.get(i));
+    row["pos"] ??= Number.NaN;
+    row["ingestedAt"] = new Date(num(ingestedAt?.get(i)) ?? 0).toISOString();
+    row["distance"] = num(distance?.get(i)) ?? Number.NaN;
+    if (vector !== null) row["vector"] = toFloat32(vector.get(i));
+    out.push(row as unknown as VariantHit);
   }
   return out;
 }

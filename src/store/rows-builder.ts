@@ -6,27 +6,17 @@
  * cycles through two sets of column buffers instead of allocating ~6 MB per batch.
  */
 import { VcfAgentError } from "../errors.js";
-import type { VariantRows } from "./schema.js";
+import type { StoredVariant, VariantRows } from "./schema.js";
 
-/** One variant's stored fields, as the ingest pipeline has them. */
-export interface VariantRowInput {
-  readonly variantId: string;
-  readonly chrom: string;
-  readonly pos: number;
-  readonly ref: string;
-  readonly alt: string;
-  /** The VCF ID column (empty for `.`). */
-  readonly id: string;
-  readonly qual: number | null;
+/**
+ * One variant's stored fields, as the ingest pipeline has them: the stored columns, with
+ * FILTER as values or text and the annotation fields optional.
+ */
+export interface VariantRowInput
+  extends Pick<StoredVariant, "variantId" | "chrom" | "pos" | "ref" | "alt" | "id" | "qual" | "description">,
+    Partial<Pick<StoredVariant, "gene" | "consequence" | "clinicalSignificance" | "condition" | "af">> {
   /** FILTER values (joined with `;`, `.` when empty) or the column text. */
   readonly filter: string | readonly string[];
-  readonly gene?: string | null;
-  readonly consequence?: string | null;
-  readonly clinicalSignificance?: string | null;
-  readonly condition?: string | null;
-  readonly af?: number | null;
-  /** The text that was embedded. */
-  readonly description: string;
 }
 
 /**

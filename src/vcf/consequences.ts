@@ -147,16 +147,23 @@ export function consequenceImpact(term: string): Impact | undefined {
 /**
  * The most severe SO term in `text[start, end)`, a `sep`-joined list of names such
  * as VEP's `splice_region_variant&intron_variant`; undefined when the range is empty.
+ * With `afterBar`, each item is `id|name` (ClinVar's MC: `SO:0001583|missense_variant`)
+ * and the name after the first `|` is read.
  */
-export function mostSevere(text: string, sep: string, start = 0, end = text.length): string | undefined {
+export function mostSevere(text: string, sep: string, start = 0, end = text.length, afterBar = false): string | undefined {
   let best: string | undefined;
   let bestRank = Infinity;
   let from = start;
   while (from < end) {
     let to = text.indexOf(sep, from);
     if (to < 0 || to > end) to = end;
-    if (to > from) {
-      const term = soTerm(text.slice(from, to));
+    let at = from;
+    if (afterBar) {
+      const bar = text.indexOf("|", from);
+      if (bar >= 0 && bar < to) at = bar + 1;
+    }
+    if (to > at) {
+      const term = soTerm(text.slice(at, to));
       const rank = consequenceRank(term);
       if (rank < bestRank) {
         best = term;

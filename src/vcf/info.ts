@@ -108,22 +108,16 @@ export class InfoTyper {
       if (def.number === "1" || (def.number === "A" && altCount === 1)) return v;
       return this.slice(def, [v], altIndex, altCount);
     }
-    const parts = raw.split(",");
-    const values: InfoScalar[] = new Array<InfoScalar>(parts.length);
-    for (let i = 0; i < parts.length; i++) {
-      const v = convert(parts[i] as string, def.type);
-      if (v === MISMATCH) return this.mismatch(def, raw);
-      values[i] = v;
-    }
-    return this.slice(def, values, altIndex, altCount);
+    const values = convertList(raw, def.type);
+    return values === MISMATCH ? this.mismatch(def, raw) : this.slice(def, values, altIndex, altCount);
   }
 
   /**
    * The part of {@link InfoTyper.value} that is the same for every ALT of a record: the
    * final value, or the typed list that {@link InfoTyper.forAllele} slices. A record with
    * many ALTs types its lists once instead of once per ALT. (value() keeps its own copy of
-   * these steps: calling a shared helper for its first checks cost the one-ALT path ~8% of
-   * CPU when every field is read.)
+   * the first checks: calling {@link InfoTyper.special} for them cost the every-field path
+   * ~8% of CPU in bench/parse-micro.mjs, 227 → 247 ms median.)
    */
   typed(key: string, raw: string | true, altCount: number): InfoValue | AlleleValues {
     const def = this.defs.get(key);
@@ -134,17 +128,11 @@ export class InfoTyper {
       if (def.number === "1" || (def.number === "A" && altCount === 1)) return v;
       return new AlleleValues(def, [v]);
     }
-    const parts = raw.split(",");
-    const values: InfoScalar[] = new Array<InfoScalar>(parts.length);
-    for (let i = 0; i < parts.length; i++) {
-      const v = convert(parts[i] as string, def.type);
-      if (v === MISMATCH) return this.mismatch(def, raw);
-      values[i] = v;
-    }
-    return new AlleleValues(def, values);
+    const values = convertList(raw, def.type);
+    return values === MISMATCH ? this.mismatch(def, raw) : new AlleleValues(def, values);
   }
 
-  /** For {@link InfoTyper.typed}: undeclared keys (String, or Flag when bare), Flags, and declared keys without a value. */
+  /** For {@link InfoTyper.value} and {@link InfoTyper.typed}: undeclared keys (String, or Flag when bare), Flags, and declared keys without a value. */
   private special(key: string, raw: string | true, def: FieldDefinition | undefined): InfoValue {
     if (def === undefined) {
       this.warn(`info-undeclared:${key}`, `${this.source}: INFO key '${abbreviate(key)}' is not declared in the header; read as ${raw === true ? "Flag" : "String"}`);
@@ -201,6 +189,18 @@ export class InfoTyper {
     this.warn(`info-type:${def.id}`, `${this.source}: INFO ${def.id} value '${abbreviate(raw)}' is not ${def.type}; kept as text`);
     return raw;
   }
+}
+
+/** The comma-separated values of `raw`, each converted to `type`; MISMATCH when one does not fit. */
+function convertList(raw: string, type: FieldDefinition["type"]): InfoScalar[] | typeof MISMATCH {
+  const parts = raw.split(",");
+  const values: InfoScalar[] = new Array<InfoScalar>(parts.length);
+  for (let i = 0; i < parts.length; i++) {
+    const v = convert(parts[i] as string, type);
+    if (v === MISMATCH) return MISMATCH;
+    values[i] = v;
+  }
+  return values;
 }
 
 function convert(s: string, type: FieldDefinition["type"]): InfoScalar | typeof MISMATCH {

@@ -1,5 +1,5 @@
 /** ClinVar's INFO fields: GENEINFO, CLNSIG, MC (molecular consequence) and CLNDN (condition). */
-import { consequenceRank, soTerm } from "../consequences.js";
+import { mostSevere } from "../consequences.js";
 import type { Variant } from "../types.js";
 import { info, infoText } from "./_record.js";
 
@@ -48,25 +48,7 @@ export function clinvar(v: Variant): Clinvar | undefined {
 
 /** `SO:0001583|missense_variant,SO:0001619|non-coding_transcript_variant` → the most severe SO term. */
 function mostSevereMc(mc: string): string | undefined {
-  let best: string | undefined;
-  let bestRank = Infinity;
-  let from = 0;
-  while (from < mc.length) {
-    let to = mc.indexOf(",", from);
-    if (to < 0) to = mc.length;
-    const bar = mc.indexOf("|", from);
-    const start = bar >= 0 && bar < to ? bar + 1 : from;
-    if (to > start) {
-      const term = soTerm(mc.slice(start, to));
-      const rank = consequenceRank(term);
-      if (rank < bestRank) {
-        best = term;
-        bestRank = rank;
-      }
-    }
-    from = to + 1;
-  }
-  return best;
+  return mostSevere(mc, ",", 0, mc.length, true);
 }
 
 /** `not_provided|Hereditary_breast_ovarian_cancer_syndrome` → `Hereditary breast ovarian cancer syndrome`. */
