@@ -8,7 +8,7 @@
 import { mkdir, realpath } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
 import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import Fastify, { LogController, type FastifyInstance, type FastifyError } from "fastify";
 import type { SessionConfig } from "../config.js";
 import type { EmbeddingProvider } from "../providers/provider.js";
@@ -134,6 +134,7 @@ export async function buildServer(options: ServerOptions): Promise<VcfAgentServe
     maxIngestBytes: options.maxIngestBytes ?? LIMITS.ingestBodyBytes,
     uploadDir,
     ingestDirs,
+    ingestDirAliases: (options.ingestDirs ?? []).map((d) => resolve(d)),
     uploads: new Set<IncomingMessage>(),
     startedAt: Date.now(),
     searchConcurrency: options.searchConcurrency ?? 2 * availableParallelism(),

@@ -17,6 +17,8 @@ export interface ServerContext {
   readonly uploadDir: string;
   /** Real paths of the directories `{"path"}` ingest may read from (empty: path ingest off). */
   readonly ingestDirs: readonly string[];
+  /** The same directories as configured (absolute, links not resolved): a path may name them either way. */
+  readonly ingestDirAliases: readonly string[];
   /** Requests streaming an upload now (destroyed at shutdown). */
   readonly uploads: Set<IncomingMessage>;
   readonly startedAt: number;

@@ -8,8 +8,8 @@
  * `{"path": "/data/x.vcf.gz"}` ingests a server-local file instead, when the service was
  * started with `--ingest-dir` and the file lies below one of those directories.
  */
-import { realpath } from "node:fs/promises";
-import { basename, sep } from "node:path";
+import { lstat, realpath } from "node:fs/promises";
+import { basename, dirname, isAbsolute, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { HttpError } from "../_errors.js";
@@ -50,7 +50,7 @@ export function registerIngestRoutes(app: FastifyInstance, ctx: ServerContext): 
         let cleanup: ((job: IngestJob) => Promise<void>) | undefined;
         if (isJson(request)) {
           const body = request.body as { path: string; onInvalid?: "error" | "skip" };
-          input = await allowedPath(body.path, ctx.ingestDirs);
+          input = await allowedPath(body.path, ctx.ingestDirs, ctx.ingestDirAliases);
           source = { kind: "path", path: input };
           onInvalid = body.onInvalid ?? onInvalid;
         } else {
@@ -110,17 +110,54 @@ async function receive(request: FastifyRequest, ctx: ServerContext, name: string
   }
 }
 
-/** The real path of `path` when it lies below an allowed directory. */
-async function allowedPath(path: string, dirs: readonly string[]): Promise<string> {
+/**
+ * The real path of `path` when it lies inside an allowed directory. Containment is decided
+ * before existence, so a path outside every allowed folder gets the same 403 whatever exists
+ * there (no oracle for the server's file system): a relative path is resolved against each
+ * allowed folder (never the working directory), traversal and symlinks out are refused, and
+ * "does not exist" is said only of a path whose existing part is inside an allowed folder.
+ */
+async function allowedPath(path: string, dirs: readonly string[], aliases: readonly string[]): Promise<string> {
   if (dirs.length === 0) throw new HttpError(403, "body/path: ingest of server-local files is off; start the service with --ingest-dir DIR");
-  let real: string;
-  try {
-    real = await realpath(path);
-  } catch {
-    throw new HttpError(400, `body/path: ${JSON.stringify(path)} does not exist on the server`);
+  const spelled = [...new Set([...dirs, ...aliases])];
+  const candidates = isAbsolute(path) ? [resolve(path)] : dirs.map((d) => resolve(d, path));
+  let missingInside = false;
+  for (const candidate of candidates) {
+    if (!insideAny(candidate, spelled)) continue;
+    const real = await realpath(candidate).catch(() => null);
+    if (real !== null) {
+      if (insideAny(real, dirs)) return real;
+      continue;
+    }
+    if (await missingBelow(candidate, dirs)) missingInside = true;
   }
-  if (!dirs.some((d) => real === d || real.startsWith(d.endsWith(sep) ? d : d + sep))) {
-    throw new HttpError(403, `body/path: ${JSON.stringify(path)} is not below an --ingest-dir (${dirs.join(", ")})`);
+  if (missingInside) throw new HttpError(400, `body/path: ${JSON.stringify(path)} does not exist in an --ingest-dir (${dirs.join(", ")})`);
+  throw new HttpError(403, `body/path: ${JSON.stringify(path)} is not inside an --ingest-dir (${dirs.join(", ")})`);
+}
+
+/** True when `p` is one of `dirs` or below one (all absolute and normalized). */
+function insideAny(p: string, dirs: readonly string[]): boolean {
+  return dirs.some((d) => p === d || p.startsWith(d.endsWith(sep) ? d : d + sep));
+}
+
+/**
+ * For a path that does not resolve: true when its deepest existing entry resolves inside an
+ * allowed folder (so the file is simply absent there). A dangling or unreadable link on the
+ * way counts as outside: what it points at is not the caller's to learn.
+ */
+async function missingBelow(candidate: string, dirs: readonly string[]): Promise<boolean> {
+  let p = candidate;
+  for (;;) {
+    const exists = await lstat(p).then(
+      () => true,
+      () => false,
+    );
+    if (exists) {
+      const real = await realpath(p).catch(() => null);
+      return real !== null && insideAny(real, dirs);
+    }
+    const up = dirname(p);
+    if (up === p) return false;
+    p = up;
   }
-  return real;
 }
