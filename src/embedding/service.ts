@@ -141,6 +141,18 @@ export class VariantEmbeddingService {
   }
 
   /**
+   * Every vector of `texts`, in input order (the seed's `generate_embeddings_batch`): the
+   * list is processed in streaming batches like {@link VariantEmbeddingService.embedBatches},
+   * so with PCA on the result has one width — reduced once enough texts trained the model,
+   * full width (with the reason in stats) when the list was too short to fit it.
+   */
+  async embedAll(texts: Iterable<string> | AsyncIterable<string>, options: { signal?: AbortSignal; batchSize?: number } = {}): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for await (const batch of this.embedBatches(texts, options)) for (const v of batch) out.push(v);
+    return out;
+  }
+
+  /**
    * Streams vectors for `texts`, in input order, in batches of `streamingBatchSize`.
    * Each batch makes at most one provider call (for its cache misses). With PCA on,
    * the first batches are held until the model is fitted, then released reduced.
@@ -274,7 +286,9 @@ export class VariantEmbeddingService {
     const snap = this.monitor.sample();
     const stats = this.getOptimizationStats();
     return {
+      enabled: mem.memoryManagementEnabled || mem.dimensionReductionEnabled || mem.cachingStrategy === "memory_aware",
       optimizationLevel: mem.optimizationLevel,
+      memoryUsageMb: Math.round(snap.rssMb * 100) / 100,
       memoryManagement: {
         enabled: mem.memoryManagementEnabled,
         thresholdMb: mem.memoryCleanupThresholdMb,

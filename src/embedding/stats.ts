@@ -52,7 +52,11 @@ export interface OptimizationStats {
 
 /** Result of {@link VariantEmbeddingService.getOptimizationStatus}: which optimizations are on and working. */
 export interface OptimizationStatus {
+  /** True when any optimization is on: memory management, dimension reduction or the memory-aware cache (false at `basic`). */
+  enabled: boolean;
   optimizationLevel: string;
+  /** Current memory use of the process: resident set size in MiB, read now. */
+  memoryUsageMb: number;
   memoryManagement: { enabled: boolean; thresholdMb: number; overThreshold: boolean };
   dimensionReduction: { enabled: boolean; active: boolean; reduction: string; reason?: string };
   caching: { strategy: string; enabled: true; hitRate: number };
