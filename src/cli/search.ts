@@ -17,8 +17,8 @@ interface SearchFlags extends ConfigFlags {
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 function queryOptions(flags: SearchFlags): QueryOptions {
-  if (flags.format !== "table" && flags.format !== "jsonl") {
-    throw new VcfAgentError(`option --format: expected table or jsonl, got '${flags.format}'`, "USAGE");
+  if (flags.format !== "table" && flags.format !== "json" && flags.format !== "jsonl") {
+    throw new VcfAgentError(`option --format: expected table, json or jsonl, got '${flags.format}'`, "USAGE");
   }
   return {
     k: intFlag("--k", flags.k, 10),
@@ -34,9 +34,10 @@ function cell(value: unknown, width: number): string {
   return s.length > width ? s.slice(0, width - 1) + "…" : s.padEnd(width);
 }
 
-/** Hits as an aligned table or JSON lines. */
+/** Hits as an aligned table, one JSON document (`{"hits": [...]}`) or JSON lines; JSON carries each hit's provenance. */
 export function formatHits(hits: readonly VariantHit[], format: string): string {
   if (format === "jsonl") return hits.map((h) => JSON.stringify(h)).join("\n") + (hits.length ? "\n" : "");
+  if (format === "json") return JSON.stringify({ hits }, null, 2) + "\n";
   const head = ["rank", "distance", "variant_id", "gene", "consequence", "clinical_significance", "af", "condition"];
   const widths = [4, 8, 26, 9, 22, 26, 8, 30];
   const rows = hits.map((h, i) => [i + 1, h.distance.toFixed(4), h.variantId, h.gene, h.consequence, h.clinicalSignificance, h.af, h.condition]);
@@ -47,7 +48,7 @@ function addCommonOptions(cmd: Command): Command {
   cmd
     .option("--k <n>", "number of results", "10")
     .option("--filter <field=value>", "structured filter, repeatable (gene=BRCA1, clinical_significance=Pathogenic, pos=43044295..43125483, af<0.01)", collect, [])
-    .option("--format <format>", "table or jsonl", "table");
+    .option("--format <format>", "table, json or jsonl (JSON names each hit's source file:line, embedded text, embedder, PCA model and metric)", "table");
   return configOptions(cmd, { store: true, provider: "embedding provider (must be the one that filled the table)" })
     .option("--nprobes <n>", "IVF partitions to probe (ANN index only)")
     .option("--refine-factor <n>", "re-rank k × n ANN candidates exactly (0: off)")

@@ -7,6 +7,7 @@ import type { EmbeddingProvider } from "../providers/provider.js";
 import { createProvider, readyProvider } from "../providers/create.js";
 import { VariantEmbeddingService } from "../embedding/service.js";
 import { VcfAgentError } from "../errors.js";
+import { modelSha256 } from "../reduce/model-file.js";
 import { VariantStore, type Filter, type VariantHit } from "../store/index.js";
 import { stageForTable } from "./table-stage.js";
 
@@ -18,6 +19,26 @@ import { stageForTable } from "./table-stage.js";
  * selectivity on 100k rows with 20 probes).
  */
 export const BASE_NPROBES = 20;
+
+/**
+ * Where a hit came from and how it was found, so a search can be cited and replayed: the
+ * source file and line of the record, the exact text that was embedded, the embedder, the
+ * PCA model (by the SHA-256 of its file's payload) and the distance metric.
+ */
+export interface HitProvenance {
+  readonly source: string;
+  /** 1-based line in the source file; null when unknown (region reads, tables written before lines were kept). */
+  readonly line: number | null;
+  readonly embeddedText: string;
+  /** Provider id: model and width, e.g. `local:vcf-hash-v1:1536`. */
+  readonly embedder: string;
+  /** The table's PCA model; null when vectors are stored at the provider's width. */
+  readonly pcaModel: { readonly sha256: string; readonly inputDimensions: number; readonly outputDimensions: number } | null;
+  readonly metric: "cosine";
+}
+
+/** A search result with its provenance. */
+export type TracedHit = VariantHit & { readonly provenance: HitProvenance };
 
 /** Options of a search. */
 export interface QueryOptions {
@@ -63,15 +84,25 @@ export class VariantSearch {
     return { ...options, nprobes: Math.ceil((BASE_NPROBES * total) / matching) };
   }
 
+  /** What every hit of this table shares in its provenance: embedder, model, metric. */
+  get trace(): Omit<HitProvenance, "source" | "line" | "embeddedText"> {
+    const model = this.service.outputStage.model;
+    return {
+      embedder: this.service.provider.id,
+      pcaModel: model === undefined ? null : { sha256: modelSha256(model), inputDimensions: model.inputDimensions, outputDimensions: model.outputDimensions },
+      metric: "cosine",
+    };
+  }
+
   /** The k stored variants nearest to the text, nearest first. */
-  async text(query: string, options: QueryOptions = {}): Promise<VariantHit[]> {
+  async text(query: string, options: QueryOptions = {}): Promise<TracedHit[]> {
     if (query.trim() === "") throw new VcfAgentError("search text is empty", "USAGE");
     const v = await this.service.embed(query);
-    return this.store.searchVector(v, await this.plan(options));
+    return this.#traced(await this.store.searchVector(v, await this.plan(options)));
   }
 
   /** The k stored variants nearest to a stored one (itself excluded). */
-  async similar(variantId: string, options: QueryOptions = {}): Promise<VariantHit[]> {
+  async similar(variantId: string, options: QueryOptions = {}): Promise<TracedHit[]> {
     const row = await this.store.getById(variantId, { includeVector: true });
     if (row === undefined) {
       throw new VcfAgentError(`variant ${variantId} is not in table ${JSON.stringify(this.store.tableName)} (ids are chrom-pos-ref-alt, e.g. 17-43045712-G-A)`, "USAGE");
@@ -80,7 +111,12 @@ export class VariantSearch {
     if (vector === undefined) throw new VcfAgentError(`internal: no vector returned for ${variantId}`, "STORE");
     const k = options.k ?? 10;
     const hits = await this.store.searchVector(vector, { ...(await this.plan(options)), k: k + 1 });
-    return hits.filter((h) => h.variantId !== variantId).slice(0, k);
+    return this.#traced(hits.filter((h) => h.variantId !== variantId).slice(0, k));
+  }
+
+  #traced(hits: readonly VariantHit[]): TracedHit[] {
+    const trace = this.trace;
+    return hits.map((h) => ({ ...h, provenance: { source: h.source, line: h.sourceLine, embeddedText: h.description, ...trace } }));
   }
 
   close(): void {

@@ -34,6 +34,31 @@ const headerSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
+/** The mean and components as the file stores them: little-endian Float32, mean first. */
+function modelPayload(model: PcaModel): Buffer {
+  const d = model.inputDimensions;
+  const k = model.outputDimensions;
+  const payload = Buffer.alloc((d + k * d) * 4);
+  for (let j = 0; j < d; j++) payload.writeFloatLE(model.mean[j]!, j * 4);
+  for (let i = 0; i < k * d; i++) payload.writeFloatLE(model.components[i]!, (d + i) * 4);
+  return payload;
+}
+
+const hashes = new WeakMap<PcaModel, string>();
+
+/**
+ * SHA-256 (hex) of a model's mean and components as its file stores them: the same value
+ * as the file header's `sha256`, so a search result that names it can be traced to the file.
+ */
+export function modelSha256(model: PcaModel, payload?: Buffer): string {
+  let h = hashes.get(model);
+  if (h === undefined) {
+    h = createHash("sha256").update(payload ?? modelPayload(model)).digest("hex");
+    hashes.set(model, h);
+  }
+  return h;
+}
+
 /** The file name {@link saveModel} uses when none is given. */
 export function defaultModelName(model: Pick<PcaModel, "inputDimensions" | "outputDimensions">): string {
   return `pca-${model.inputDimensions}x${model.outputDimensions}`;
@@ -52,9 +77,7 @@ export async function saveModel(model: PcaModel, dir: string, name: string = def
   if (model.mean.length !== d || model.components.length !== k * d) {
     throw new VcfAgentError(`cannot save PCA model: mean has ${model.mean.length} values and components ${model.components.length}, expected ${d} and ${k * d}`, "PCA");
   }
-  const payload = Buffer.alloc((d + k * d) * 4);
-  for (let j = 0; j < d; j++) payload.writeFloatLE(model.mean[j]!, j * 4);
-  for (let i = 0; i < k * d; i++) payload.writeFloatLE(model.components[i]!, (d + i) * 4);
+  const payload = modelPayload(model);
   const header = Buffer.from(
     JSON.stringify({
       formatVersion: 1,
@@ -68,7 +91,7 @@ export async function saveModel(model: PcaModel, dir: string, name: string = def
       explainedVariance: Array.from(model.explainedVariance),
       explainedVarianceRatio: Array.from(model.explainedVarianceRatio),
       payloadBytes: payload.length,
-      sha256: createHash("sha256").update(payload).digest("hex"),
+      sha256: modelSha256(model, payload),
     }),
     "utf8",
   );
@@ -149,7 +172,7 @@ export async function loadModel(path: string, expect?: { providerId: string; inp
   const components = new Float32Array(k * d);
   for (let j = 0; j < d; j++) mean[j] = payload.readFloatLE(j * 4);
   for (let i = 0; i < k * d; i++) components[i] = payload.readFloatLE((d + i) * 4);
-  return {
+  const model: PcaModel = {
     inputDimensions: d,
     outputDimensions: k,
     mean,
@@ -163,6 +186,8 @@ export async function loadModel(path: string, expect?: { providerId: string; inp
     formatVersion: 1,
     fitSeconds: h.fitSeconds,
   };
+  hashes.set(model, h.sha256);
+  return model;
 }
 
 async function readModelHeader(file: string): Promise<{ value: unknown } | { error: string } | undefined> {

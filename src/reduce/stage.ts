@@ -5,6 +5,7 @@
  * at the reduced width — so one service never hands out two widths.
  */
 import type { FactoredProjector } from "./factored.js";
+import type { PcaModel } from "./pca.js";
 
 /** The seed's `dimensionReductionStats`, every figure measured. */
 export interface DimensionReductionStats {
@@ -57,6 +58,8 @@ export interface OutputStage {
   /** Maps a query vector to the emitted width (queries must match stored vectors). */
   transformQuery(v: Float32Array): Float32Array;
   stats(): DimensionReductionStats;
+  /** The fitted PCA model vectors are projected with, when there is one (absent for full-width stages). */
+  readonly model?: PcaModel | undefined;
   /** The projection callers may apply to head/tail inputs themselves; null until there is one (optional capability). */
   headTailProjection?(): HeadTailProjection | null;
 }

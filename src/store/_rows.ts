@@ -21,6 +21,8 @@ const FIELDS: readonly (readonly [keyof StoredVariant, string, "text" | "nullabl
   ["af", "af", "number"],
   ["description", "description", "text"],
   ["source", "source", "text"],
+  ["sourceLine", "source_line", "number"],
+  ["reviewStatus", "review_status", "nullable"],
 ];
 const READ = { text, nullable: nullableText, number: num } as const;
 
@@ -36,6 +38,7 @@ export function toVariants(table: Table, withVector: boolean): VariantHit[] {
     for (const [key, column, read] of columns) row[key] = read(column === null ? null : column.get(i));
     row["pos"] ??= Number.NaN;
     row["ingestedAt"] = new Date(num(ingestedAt?.get(i)) ?? 0).toISOString();
+    if (row["sourceLine"] === 0) row["sourceLine"] = null;
     row["distance"] = num(distance?.get(i)) ?? Number.NaN;
     if (vector !== null) row["vector"] = toFloat32(vector.get(i));
     out.push(row as unknown as VariantHit);

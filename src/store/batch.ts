@@ -16,7 +16,7 @@ import {
   type Data,
 } from "apache-arrow";
 import { VcfAgentError } from "../errors.js";
-import { variantSchema, vectorType, type VariantRows } from "./schema.js";
+import { METADATA_COLUMNS, variantSchema, vectorType, type VariantRows } from "./schema.js";
 
 /** A validated batch ready to write, after dropping repeated ids within the batch (and ids already stored, when given). */
 export interface PreparedBatch {
@@ -35,7 +35,7 @@ export interface PreparedBatch {
  * so one write never stores an id twice; a variant_id in `stored` is dropped.
  * @throws VcfAgentError code "STORE" naming the column and row that is wrong.
  */
-export function prepareBatch(rows: VariantRows, where: string, stored?: ReadonlySet<string>): PreparedBatch {
+export function prepareBatch(rows: VariantRows, where: string, stored?: ReadonlySet<string>, omit?: ReadonlySet<string>): PreparedBatch {
   const n = rows.variantId.length;
   const dims = rows.dims;
   if (!Number.isInteger(dims) || dims < 1) fail(where, `dims must be a positive integer, got ${String(dims)}`);
@@ -53,6 +53,8 @@ export function prepareBatch(rows: VariantRows, where: string, stored?: Readonly
     ["clinicalSignificance", rows.clinicalSignificance],
     ["condition", rows.condition],
     ["af", rows.af],
+    ["sourceLine", rows.sourceLine],
+    ["reviewStatus", rows.reviewStatus],
   ] as const) {
     if (col !== undefined) checkLength(where, name, col.length, n);
   }
@@ -88,9 +90,20 @@ export function prepareBatch(rows: VariantRows, where: string, stored?: Readonly
   const optionalNumber = (col: Float64Array | undefined) =>
     col === undefined ? new Float64Array(m).fill(Number.NaN) : keep === null ? col : Float64Array.from(keep, (i) => col[i] as number);
 
-  const schema = variantSchema(dims);
+  const lines = new BigInt64Array(m);
+  const lineNulls = new Uint8Array(Math.ceil(m / 8));
+  let lineNullCount = 0;
+  for (let j = 0; j < m; j++) {
+    const line = rows.sourceLine?.[keep === null ? j : (keep[j] as number)] ?? 0;
+    if (Number.isSafeInteger(line) && line > 0) {
+      lines[j] = BigInt(line);
+      lineNulls[j >> 3] = (lineNulls[j >> 3] as number) | (1 << (j & 7));
+    } else lineNullCount++;
+  }
+
+  const schema = variantSchema(dims, omit);
   // Order must match METADATA_COLUMNS, then the vector column.
-  const children: Data[] = [
+  const all: Data[] = [
     utf8(pick(rows.variantId)),
     utf8(pick(rows.chrom)),
     makeData({ type: new Int64(), length: m, data: pos }),
@@ -107,6 +120,8 @@ export function prepareBatch(rows: VariantRows, where: string, stored?: Readonly
     utf8(pick(rows.description)),
     utf8(source),
     makeData({ type: new Timestamp(TimeUnit.MILLISECOND, "UTC"), length: m, data: ingested }),
+    makeData({ type: new Int64(), length: m, data: lines, nullBitmap: lineNullCount > 0 ? lineNulls : undefined, nullCount: lineNullCount }),
+    utf8(optionalText(rows.reviewStatus)),
     makeData({
       type: vectorType(dims),
       length: m,
@@ -114,6 +129,7 @@ export function prepareBatch(rows: VariantRows, where: string, stored?: Readonly
       child: makeData({ type: new Float32(), length: m * dims, data: vectors }),
     }),
   ];
+  const children = omit === undefined || omit.size === 0 ? all : all.filter((_, i) => !omit.has(METADATA_COLUMNS[i] ?? ""));
   for (const [k, field] of schema.fields.entries()) {
     const child = children[k];
     if (!field.nullable && child !== undefined && child.nullCount > 0) {

@@ -12,6 +12,7 @@ export const FILTER_FIELDS = [
   "gene",
   "consequence",
   "clinical_significance",
+  "review_status",
   "condition",
   "af",
   "filter",

@@ -27,7 +27,6 @@ import { METADATA_COLUMNS, VECTOR_COLUMN, readVectorWidth, type StoredVariant, t
 
 const MiB = 1024 * 1024;
 const TABLE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-const READ_COLUMNS: readonly string[] = METADATA_COLUMNS;
 
 /**
  * A LanceDB table of variants: one row per variant_id, one vector width per table.
@@ -50,6 +49,8 @@ export class VariantStore {
   #writes: Promise<unknown> = Promise.resolve();
   /** The table directory exists without a committed version: the first write clears it. */
   #replaceUncommitted = false;
+  /** Optional columns the table lacks (written before they existed); writes and reads leave them out. */
+  #absent: ReadonlySet<string> = new Set();
   readonly #native = new NativeWrites();
 
   private constructor(uri: string, name: string, db: lancedb.Connection, dir: string | null, readOnly: boolean, table: lancedb.Table | null, dims: number | null) {
@@ -89,15 +90,19 @@ export class VariantStore {
     const names = await wrap(where, () => db.tableNames());
     let table: lancedb.Table | null = null;
     let dims: number | null = null;
+    let absent: ReadonlySet<string> = new Set();
     // A table directory without a committed version is what a write that created the table
     // left when it was killed or failed (disk full): it holds no row, so the table is absent.
     const uncommitted = dir !== null && names.includes(name) && !(await hasCommittedVersion(dir, name));
     if (names.includes(name) && !uncommitted) {
       table = await wrap(where, () => db.openTable(name));
-      dims = await widthOf(table, `table ${JSON.stringify(name)} in ${uri}`);
+      const width = await widthOf(table, `table ${JSON.stringify(name)} in ${uri}`);
+      dims = width.dims;
+      absent = width.absent;
     }
     const store = new VariantStore(uri, name, db, dir, readOnly, table, dims);
     store.#replaceUncommitted = uncommitted;
+    store.#absent = absent;
     return store;
   }
 
@@ -148,7 +153,7 @@ export class VariantStore {
       existing !== null && candidates !== undefined && candidates.length <= MAX_LOOKUP_IDS && options.onConflict !== "update"
         ? await storedAmong(existing, candidates, where)
         : undefined;
-    const batch = prepareBatch(rows, where, stored);
+    const batch = prepareBatch(rows, where, stored, this.#absent);
     const base = { duplicatesInBatch: batch.duplicatesInBatch };
     if (batch.rows === 0) {
       const version = this.#table === null ? 0 : await wrap(where, () => (this.#table as lancedb.Table).version());
@@ -164,7 +169,12 @@ export class VariantStore {
       }
       // Another writer created it meanwhile: check its width, then merge.
       this.#table = await wrap(where, () => this.#db.openTable(this.tableName));
-      this.#dims = await widthOf(this.#table, where);
+      const width = await widthOf(this.#table, where);
+      this.#dims = width.dims;
+      if (width.absent.size > 0) {
+        this.#absent = width.absent;
+        return this.#add(rows, options);
+      }
       if (this.#dims !== rows.dims) return this.#add(rows, options);
     }
     const table = this.#table;
@@ -252,7 +262,7 @@ export class VariantStore {
       .vectorSearch(vector)
       .distanceType("cosine")
       .limit(k)
-      .select([...READ_COLUMNS, ...(withVector ? [VECTOR_COLUMN] : []), "_distance"]);
+      .select([...this.#readColumns(), ...(withVector ? [VECTOR_COLUMN] : []), "_distance"]);
     if (predicate !== undefined) q = q.where(predicate);
     if (options.exact === true) q = q.bypassVectorIndex();
     else {
@@ -273,7 +283,7 @@ export class VariantStore {
     const q = table
       .query()
       .where(`variant_id = ${sqlLiteral(variantId)}`)
-      .select([...READ_COLUMNS, ...(withVector ? [VECTOR_COLUMN] : [])])
+      .select([...this.#readColumns(), ...(withVector ? [VECTOR_COLUMN] : [])])
       .limit(1);
     const rows = toVariants(await wrap(this.#where(), () => q.toArrow()), withVector);
     const hit = rows[0];
@@ -372,6 +382,11 @@ export class VariantStore {
     this.#db.close();
   }
 
+  /** The metadata columns this table has (a table written before an optional column existed lacks it). */
+  #readColumns(): readonly string[] {
+    return this.#absent.size === 0 ? METADATA_COLUMNS : METADATA_COLUMNS.filter((c) => !this.#absent.has(c));
+  }
+
   #requireTable(action: string): lancedb.Table {
     if (this.#table === null) throw new VcfAgentError(`${this.#where()} does not exist yet; add variants before trying to ${action}`, "STORE");
     return this.#table;
@@ -394,10 +409,10 @@ async function storedAmong(table: lancedb.Table, ids: readonly string[], where: 
 }
 
 /** Vector width of an opened table; refuses a table that is not a variant table. */
-async function widthOf(table: lancedb.Table, where: string): Promise<number> {
+async function widthOf(table: lancedb.Table, where: string): Promise<{ dims: number; absent: ReadonlySet<string> }> {
   const width = readVectorWidth(await wrap(where, () => table.schema()));
   if ("problem" in width) throw new VcfAgentError(`${where} is not a vcf-agent variant table: ${width.problem}`, "STORE");
-  return width.dims;
+  return width;
 }
 
 function positiveInt(option: string, value: number): number {

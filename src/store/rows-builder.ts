@@ -14,9 +14,11 @@ import type { StoredVariant, VariantRows } from "./schema.js";
  */
 export interface VariantRowInput
   extends Pick<StoredVariant, "variantId" | "chrom" | "pos" | "ref" | "alt" | "id" | "qual" | "description">,
-    Partial<Pick<StoredVariant, "gene" | "consequence" | "clinicalSignificance" | "condition" | "af">> {
+    Partial<Pick<StoredVariant, "gene" | "consequence" | "clinicalSignificance" | "condition" | "af" | "reviewStatus">> {
   /** FILTER values (joined with `;`, `.` when empty) or the column text. */
   readonly filter: string | readonly string[];
+  /** 1-based line of the record in the source file; 0 or absent when unknown. */
+  readonly line?: number;
 }
 
 /**
@@ -78,6 +80,7 @@ export class VariantRowsBuilder {
     c.pos[i] = row.pos;
     c.qual[i] = row.qual ?? Number.NaN;
     c.af[i] = row.af ?? Number.NaN;
+    c.line[i] = row.line ?? 0;
     const t = this.#text;
     t.variantId.push(row.variantId);
     t.chrom.push(row.chrom);
@@ -89,6 +92,7 @@ export class VariantRowsBuilder {
     t.consequence.push(row.consequence ?? null);
     t.clinicalSignificance.push(row.clinicalSignificance ?? null);
     t.condition.push(row.condition ?? null);
+    t.reviewStatus.push(row.reviewStatus ?? null);
     t.description.push(row.description);
     this.#n++;
   }
@@ -105,6 +109,7 @@ export class VariantRowsBuilder {
       pos: c.pos.subarray(0, n),
       qual: c.qual.subarray(0, n),
       af: c.af.subarray(0, n),
+      sourceLine: c.line.subarray(0, n),
       vectors: c.vectors.subarray(0, n * this.dims),
       dims: this.dims,
       source: this.source,
@@ -135,6 +140,7 @@ interface NumericColumns {
   readonly pos: Float64Array;
   readonly qual: Float64Array;
   readonly af: Float64Array;
+  readonly line: Float64Array;
 }
 
 /**
@@ -143,7 +149,7 @@ interface NumericColumns {
  */
 function numericColumns(capacity: number, dims: number): NumericColumns {
   const f64 = () => new Float64Array(Buffer.allocUnsafeSlow(capacity * 8).buffer, 0, capacity);
-  return { vectors: new Float32Array(Buffer.allocUnsafeSlow(capacity * dims * 4).buffer, 0, capacity * dims), pos: f64(), qual: f64(), af: f64() };
+  return { vectors: new Float32Array(Buffer.allocUnsafeSlow(capacity * dims * 4).buffer, 0, capacity * dims), pos: f64(), qual: f64(), af: f64(), line: f64() };
 }
 
 function newTextColumns() {
@@ -158,6 +164,7 @@ function newTextColumns() {
     consequence: [] as (string | null)[],
     clinicalSignificance: [] as (string | null)[],
     condition: [] as (string | null)[],
+    reviewStatus: [] as (string | null)[],
     description: [] as string[],
   };
 }

@@ -41,7 +41,15 @@ export const METADATA_COLUMNS = [
   "description",
   "source",
   "ingested_at",
+  "source_line",
+  "review_status",
 ] as const;
+
+/**
+ * Columns added after the first release: tables written before them lack them, and stay
+ * readable and writable without them (reads give null, writes leave them out).
+ */
+export const OPTIONAL_COLUMNS: ReadonlySet<MetadataColumn> = new Set(["source_line", "review_status"]);
 
 /** One metadata column name. */
 export type MetadataColumn = (typeof METADATA_COLUMNS)[number];
@@ -64,7 +72,11 @@ const METADATA_TYPES: Record<MetadataColumn, { type: () => DataType; nullable: b
   description: { type: () => new Utf8(), nullable: false },
   source: { type: () => new Utf8(), nullable: false },
   ingested_at: { type: () => new Timestamp(TimeUnit.MILLISECOND, "UTC"), nullable: false },
+  source_line: { type: () => new Int64(), nullable: true },
+  review_status: { type: () => new Utf8(), nullable: true },
 };
+
+const NONE: ReadonlySet<string> = new Set();
 
 /** Arrow type of the vector column for a given width. */
 export function vectorType(dims: number): FixedSizeList<Float32> {
@@ -75,8 +87,8 @@ export function vectorType(dims: number): FixedSizeList<Float32> {
  * Arrow schema of a variant table whose vectors are `dims` wide.
  * @example variantSchema(768).fields.map((f) => f.name)
  */
-export function variantSchema(dims: number): Schema {
-  const fields: Field[] = METADATA_COLUMNS.map((name) => {
+export function variantSchema(dims: number, omit: ReadonlySet<string> = NONE): Schema {
+  const fields: Field[] = METADATA_COLUMNS.filter((name) => !omit.has(name)).map((name) => {
     const spec = METADATA_TYPES[name];
     return new Field(name, spec.type(), spec.nullable);
   });
@@ -85,12 +97,13 @@ export function variantSchema(dims: number): Schema {
 }
 
 /**
- * Width of the vector column of an existing table's schema, or a reason why the
- * schema is not a variant table (a missing column, or a vector column of another type).
+ * Width of the vector column of an existing table's schema and the optional columns it
+ * lacks, or a reason why the schema is not a variant table (a missing column, or a vector
+ * column of another type).
  */
-export function readVectorWidth(schema: Schema): { dims: number } | { problem: string } {
+export function readVectorWidth(schema: Schema): { dims: number; absent: ReadonlySet<string> } | { problem: string } {
   const names = new Set(schema.fields.map((f) => f.name));
-  const missing = [...METADATA_COLUMNS, VECTOR_COLUMN].filter((c) => !names.has(c));
+  const missing = [...METADATA_COLUMNS, VECTOR_COLUMN].filter((c) => !names.has(c) && !OPTIONAL_COLUMNS.has(c as MetadataColumn));
   if (missing.length > 0) return { problem: `missing column(s) ${missing.join(", ")}` };
   const vector = schema.fields.find((f) => f.name === VECTOR_COLUMN);
   // Compare type ids, not classes: LanceDB loads apache-arrow through CommonJS, so its
@@ -100,7 +113,7 @@ export function readVectorWidth(schema: Schema): { dims: number } | { problem: s
   if (type?.typeId !== Type.FixedSizeList || item?.typeId !== Type.Float || (item as Float32).precision !== Precision.SINGLE) {
     return { problem: `column ${VECTOR_COLUMN} is ${String(vector?.type)}, not FixedSizeList<Float32>` };
   }
-  return { dims: (type as FixedSizeList).listSize };
+  return { dims: (type as FixedSizeList).listSize, absent: new Set([...OPTIONAL_COLUMNS].filter((c) => !names.has(c))) };
 }
 
 /**
@@ -130,6 +143,10 @@ export interface VariantRows {
   readonly af?: Float64Array;
   /** The text that was embedded. */
   readonly description: readonly string[];
+  /** 1-based line of each record in its source file; 0 (or omitted) for unknown. */
+  readonly sourceLine?: Float64Array | readonly number[];
+  /** ClinVar review status. */
+  readonly reviewStatus?: readonly (string | null)[];
   /** n × dims vectors, row-major, in one buffer. */
   readonly vectors: Float32Array;
   /** Width of each vector. */
@@ -159,6 +176,10 @@ export interface StoredVariant {
   readonly source: string;
   /** ISO 8601 time of the write that stored the row. */
   readonly ingestedAt: string;
+  /** 1-based line of the record in `source`; null when unknown (region reads, tables written before the column existed). */
+  readonly sourceLine: number | null;
+  /** ClinVar review status (CLNREVSTAT), when the file had it. */
+  readonly reviewStatus: string | null;
   /** Present only when the read asked for it. */
   readonly vector?: Float32Array;
 }

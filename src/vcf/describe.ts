@@ -24,9 +24,13 @@ export interface VariantSummary {
   consequence: string | null;
   /** ClinVar CLNSIG verbatim (`Likely_pathogenic`). */
   clinicalSignificance: string | null;
+  /** ClinVar review status (CLNREVSTAT, underscores as spaces). */
+  reviewStatus: string | null;
   condition: string | null;
   af: number | null;
   description: string;
+  /** 1-based line of the record in the (decompressed) input; 0 when unknown (region reads). */
+  line: number;
   /** Where the annotation came from (`clinvar`, `vep`, `snpeff`, `clinvar+vep`, ... or `none`). */
   source: AnnotationSource;
 }
@@ -69,9 +73,11 @@ export function summarizeVariant(v: Variant, layout: AnnotationLayout): VariantS
     gene: a.gene ?? null,
     consequence: a.consequence ?? null,
     clinicalSignificance: a.clinicalSignificance ?? null,
+    reviewStatus: a.reviewStatus ?? null,
     condition: a.condition ?? null,
     af: a.af ?? null,
     description: describeVariant(v, a),
+    line: v.line,
     source: a.source,
   };
 }

@@ -14,7 +14,7 @@ export const AF_KEYS = [
   "gnomAD_exomes_AF", "gnomAD_genomes_AF", "ExAC_AF", "MAX_AF",
 ] as const;
 /** Every INFO key annotate reads; a bit each in the mask of keys present on a record. */
-const READ_KEYS = ["GENEINFO", "CLNSIG", "MC", "CLNDN", "CSQ", "ANN", "EFF", ...AF_KEYS] as const;
+const READ_KEYS = ["GENEINFO", "CLNSIG", "CLNREVSTAT", "MC", "CLNDN", "CSQ", "ANN", "EFF", ...AF_KEYS] as const;
 export type ReadKey = (typeof READ_KEYS)[number];
 const KEY_BIT = new Map<string, number>(READ_KEYS.map((k, i) => [k, 1 << i]));
 /** READ_KEYS by the code of their first character, for the presence scan. */

@@ -28,6 +28,8 @@ export interface VariantAnnotation {
   impact?: string;
   /** ClinVar CLNSIG verbatim, e.g. `Likely_pathogenic` or `Pathogenic/Likely_pathogenic`. */
   clinicalSignificance?: string;
+  /** ClinVar review status (CLNREVSTAT), underscores shown as spaces. */
+  reviewStatus?: string;
   /** First informative ClinVar disease name, underscores shown as spaces. */
   condition?: string;
   /** Allele frequency of this ALT. */
@@ -80,6 +82,7 @@ export function annotate(variant: Variant, layout: AnnotationLayout): VariantAnn
   const impact = clin?.consequence !== undefined ? consequenceImpact(clin.consequence) : pred?.impact ?? (consequence && consequenceImpact(consequence));
   if (impact) out.impact = impact;
   if (clin?.clinicalSignificance !== undefined) out.clinicalSignificance = clin.clinicalSignificance;
+  if (clin?.reviewStatus !== undefined) out.reviewStatus = clin.reviewStatus;
   if (clin?.condition !== undefined) out.condition = clin.condition;
   const af = infoFrequency(variant) ?? pred?.af;
   if (af !== undefined) out.af = af;

@@ -11,6 +11,8 @@ export interface Clinvar {
   geneId?: string;
   consequence?: string;
   clinicalSignificance?: string;
+  /** CLNREVSTAT with underscores as spaces, e.g. `criteria provided, multiple submitters, no conflicts`. */
+  reviewStatus?: string;
   condition?: string;
 }
 
@@ -18,6 +20,7 @@ export interface Clinvar {
 export function clinvar(v: Variant): Clinvar | undefined {
   const geneinfo = infoText(info(v, "GENEINFO"));
   const clnsig = infoText(info(v, "CLNSIG"));
+  const revstat = infoText(info(v, "CLNREVSTAT"));
   const mc = infoText(info(v, "MC"));
   const clndn = infoText(info(v, "CLNDN"));
   if (geneinfo === undefined && clnsig === undefined && mc === undefined && clndn === undefined) return undefined;
@@ -35,6 +38,7 @@ export function clinvar(v: Variant): Clinvar | undefined {
     }
   }
   if (clnsig !== undefined) out.clinicalSignificance = clnsig;
+  if (revstat !== undefined) out.reviewStatus = revstat.replaceAll("_", " ");
   if (mc !== undefined) {
     const c = mostSevereMc(mc);
     if (c !== undefined) out.consequence = c;
