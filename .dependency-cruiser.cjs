@@ -8,6 +8,7 @@ const floors = [
   ["^src/embedding/"],
   ["^src/pipeline/"],
   ["^src/metrics/"],
+  ["^src/mcp/"],
   ["^src/server/"],
   ["^src/cli/", "^src/index\\.ts$"],
 ];

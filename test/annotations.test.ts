@@ -206,7 +206,7 @@ describe("annotate on real files", () => {
 
     expect(annotate(byId.get("10-47121-T-C")!, layout)).toEqual({
       source: "clinvar", gene: "TUBB8", geneId: "347688", consequence: "missense_variant", impact: "MODERATE",
-      clinicalSignificance: "Likely_pathogenic", condition: "Oocyte maturation defect 2",
+      clinicalSignificance: "Likely_pathogenic", condition: "Oocyte maturation defect 2", reviewStatus: "no assertion criteria provided",
     });
     // MC=SO:0001587|nonsense; AF_EXAC preferred over AF_ESP.
     expect(annotate(byId.get("13-19852035-G-C")!, layout)).toMatchObject({ gene: "ZMYM5", consequence: "stop_gained", impact: "HIGH", af: 0.00258 });
@@ -215,7 +215,7 @@ describe("annotate on real files", () => {
     expect(annotate(byId.get("8-1565843-C-A")!, layout)).toMatchObject({ gene: "DLGAP2", geneId: "9228" });
     expect(annotate(byId.get("16-51636-G-A")!, layout).condition).toBe("LEUKODYSTROPHY, HYPOMYELINATING, 21");
     expect(annotate(byId.get("X-624388-T-TTTG")!, layout)).toMatchObject({ gene: "SHOX", clinicalSignificance: "Pathogenic", condition: "Short stature, idiopathic, X-linked", consequence: "5_prime_UTR_variant" });
-    expect(annotate(byId.get("MT-263-A-G")!, layout)).toEqual({ source: "clinvar", clinicalSignificance: "not_provided" });
+    expect(annotate(byId.get("MT-263-A-G")!, layout)).toEqual({ source: "clinvar", clinicalSignificance: "not_provided", reviewStatus: "no assertion provided" });
   });
 
   it("ExAC VEP 77 CSQ: per-ALT entries of decomposed sites, trimmed indel alleles, HGVS", async () => {

@@ -79,8 +79,10 @@ describe("summarizeVariant", () => {
       gene: "TUBB8",
       consequence: "missense_variant",
       clinicalSignificance: "Likely_pathogenic",
+      reviewStatus: "no assertion criteria provided",
       condition: "Oocyte maturation defect 2",
       af: null,
+      line: 77, // the record's line in the decompressed file
       source: "clinvar",
       description:
         "Variant at chromosome 10 position 47121 reference allele T to alternate allele C in gene TUBB8 with consequence missense_variant clinical significance Likely pathogenic condition Oocyte maturation defect 2",

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerDemo } from "./demo.js";
 import { registerDescribe } from "./describe.js";
@@ -7,14 +6,15 @@ import { registerIngest } from "./ingest.js";
 import { registerSearch } from "./search.js";
 import { registerServe } from "./serve.js";
 import { registerStats } from "./stats.js";
+import { registerMcp } from "./mcp.js";
+import { VERSION } from "../util/version.js";
 
-const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
 /** Builds the `vcf-agent` command line (separate from main.ts so its help text can be tested). */
 export function buildProgram(): Command {
   const program = new Command("vcf-agent")
     .description("Stream VCF files, describe and embed variants in bounded memory, and report what every optimization saves.")
-    .version(pkg.version)
+    .version(VERSION)
     .showHelpAfterError("(run vcf-agent --help for usage)")
     .configureOutput({ outputError: (s, w) => w(s.startsWith("error: ") ? `vcf-agent: ${s.slice(7)}` : s) });
   registerDescribe(program);
@@ -24,5 +24,6 @@ export function buildProgram(): Command {
   registerEmbed(program);
   registerDemo(program);
   registerServe(program);
+  registerMcp(program);
   return program;
 }

@@ -22,10 +22,11 @@ import { bearerChecker } from "./auth.js";
 import type { ServerContext } from "./context.js";
 import { IngestJobs } from "./jobs.js";
 import { registerIngestRoutes } from "./routes/ingest.js";
+import { registerMcpRoute } from "./routes/mcp.js";
 import { registerOpsRoutes } from "./routes/ops.js";
 import { registerQueryRoutes } from "./routes/query.js";
 import { LIMITS } from "./schemas.js";
-import { TableHandle } from "./table.js";
+import { TableHandle } from "../pipeline/table-handle.js";
 import { removePartialUploads } from "./upload.js";
 
 /** Options of {@link buildServer}. */
@@ -196,6 +197,7 @@ export async function buildServer(options: ServerOptions): Promise<VcfAgentServe
   registerOpsRoutes(app, ctx);
   registerQueryRoutes(app, ctx);
   registerIngestRoutes(app, ctx);
+  registerMcpRoute(app, ctx);
   await app.ready();
 
   let closing: Promise<void> | null = null;

@@ -3,7 +3,7 @@ import type { IncomingMessage } from "node:http";
 import type { SessionConfig } from "../config.js";
 import type { VcfAgentMetrics } from "../metrics/prometheus.js";
 import type { IngestJobs } from "./jobs.js";
-import type { TableHandle } from "./table.js";
+import type { TableHandle } from "../pipeline/table-handle.js";
 
 /** Shared state of one service instance. */
 export interface ServerContext {

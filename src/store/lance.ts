@@ -7,6 +7,7 @@ import * as path from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 import { VcfAgentError } from "../errors.js";
 import { storeError, wrap } from "./_lance-errors.js";
+import { countValues, scanIds, storedAmong } from "./_scans.js";
 import { checkDbDirectory, directoryBytes, localPath } from "./_disk.js";
 import { NativeWrites } from "./_native-write.js";
 import { readPcaSummary, type PcaModelSummary } from "../reduce/model-file.js";
@@ -23,7 +24,7 @@ import {
   type VectorIndexOptions,
   type VectorIndexShape,
 } from "./indexes.js";
-import { METADATA_COLUMNS, VECTOR_COLUMN, readVectorWidth, type StoredVariant, type VariantHit, type VariantRows } from "./schema.js";
+import { METADATA_COLUMNS, VECTOR_COLUMN, readVectorWidth, type MetadataColumn, type StoredVariant, type VariantHit, type VariantRows } from "./schema.js";
 
 const MiB = 1024 * 1024;
 const TABLE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
@@ -230,16 +231,26 @@ export class VariantStore {
     const table = this.#table;
     if (table === null) return 0;
     const where = this.#where();
-    let n = 0;
-    await wrap(where, async () => {
-      for await (const batch of table.query().select(["variant_id"])) {
-        const col = batch.getChild("variant_id");
-        if (col === null) throw new VcfAgentError(`${where}: has no variant_id column`, "STORE");
-        for (let i = 0; i < batch.numRows; i++) onId(String(col.get(i)));
-        n += batch.numRows;
-      }
-    });
-    return n;
+    return scanIds(table, onId, where);
+  }
+
+  /**
+   * The most frequent values of one metadata column, most frequent first (nulls left out),
+   * from one streaming scan of that column: what a caller may filter on.
+   * @throws VcfAgentError code "USAGE" for a column that is not a text metadata column.
+   */
+  async valueCounts(column: MetadataColumn, limit = 10): Promise<{ value: string; count: number }[]> {
+    await this.#writes;
+    const table = this.#table;
+    if (table === null || this.#absent.has(column)) return [];
+    if (!(METADATA_COLUMNS as readonly string[]).includes(column)) throw new VcfAgentError(`not a metadata column: ${JSON.stringify(column)}`, "USAGE");
+    return countValues(table, column, limit, this.#where());
+  }
+
+  /** The table's current version (each commit makes one), or null before the table exists. */
+  async version(): Promise<number | null> {
+    const table = this.#table;
+    return table === null ? null : wrap(this.#where(), () => table.version());
   }
 
   /**
@@ -395,17 +406,6 @@ export class VariantStore {
   #where(): string {
     return `table ${JSON.stringify(this.tableName)} in ${this.uri}`;
   }
-}
-
-/** Which of `ids` the table stores, by exact look-up (one filtered scan of variant_id). */
-async function storedAmong(table: lancedb.Table, ids: readonly string[], where: string): Promise<Set<string>> {
-  const found = new Set<string>();
-  if (ids.length === 0) return found;
-  const q = table.query().where(`variant_id IN (${ids.map(sqlLiteral).join(", ")})`).select(["variant_id"]);
-  const result = await wrap(where, () => q.toArrow());
-  const column = result.getChild("variant_id");
-  for (let r = 0; r < result.numRows; r++) found.add(String(column?.get(r)));
-  return found;
 }
 
 /** Vector width of an opened table; refuses a table that is not a variant table. */

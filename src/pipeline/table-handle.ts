@@ -8,9 +8,14 @@ import type { SessionConfig } from "../config.js";
 import type { EmbeddingProvider } from "../providers/provider.js";
 import { VariantEmbeddingService, stageRequestOf } from "../embedding/service.js";
 import { chooseStage } from "../reduce/choose-stage.js";
-import type { VcfAgentMetrics } from "../metrics/prometheus.js";
-import { VariantSearch } from "../pipeline/search.js";
+import { VariantSearch } from "./search.js";
 import { VariantStore, type StoreStats } from "../store/index.js";
+
+/** Who hears of the services a handle opens and retires (a metrics exporter). */
+export interface ServiceWatcher {
+  watchService(service: VariantEmbeddingService, role: string): void;
+  unwatchService(service: VariantEmbeddingService): void;
+}
 
 /** An open table: its store, the service that embeds queries into its space, and search (null while the table does not exist). */
 export interface OpenTable {
@@ -39,7 +44,7 @@ export class TableHandle {
   constructor(
     private readonly config: SessionConfig,
     private readonly provider: EmbeddingProvider,
-    private readonly metrics?: VcfAgentMetrics,
+    private readonly metrics?: ServiceWatcher,
   ) {}
 
   /** Runs `fn` with the current table, which stays open until `fn` settles. */

@@ -1,0 +1,51 @@
+/** Reads of a variant table that walk a column: ids, value counts, exact id look-ups. */
+import type * as lancedb from "@lancedb/lancedb";
+import { VcfAgentError } from "../errors.js";
+import { wrap } from "./_lance-errors.js";
+import { sqlLiteral } from "./filters.js";
+
+/** Calls `onId` with every stored variant_id, streaming; returns how many. */
+export async function scanIds(table: lancedb.Table, onId: (id: string) => void, where: string): Promise<number> {
+  let n = 0;
+  await wrap(where, async () => {
+    for await (const batch of table.query().select(["variant_id"])) {
+      const col = batch.getChild("variant_id");
+      if (col === null) throw new VcfAgentError(`${where}: has no variant_id column`, "STORE");
+      for (let i = 0; i < batch.numRows; i++) onId(String(col.get(i)));
+      n += batch.numRows;
+    }
+  });
+  return n;
+}
+
+/** The `limit` most frequent non-null values of `column`, most frequent first (ties by value). */
+export async function countValues(table: lancedb.Table, column: string, limit: number, where: string): Promise<{ value: string; count: number }[]> {
+  const counts = new Map<string, number>();
+  await wrap(where, async () => {
+    for await (const batch of table.query().select([column])) {
+      const col = batch.getChild(column);
+      if (col === null) continue;
+      for (let i = 0; i < batch.numRows; i++) {
+        const v: unknown = col.get(i);
+        if (v === null || v === undefined) continue;
+        const key = String(v);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+  });
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, limit)
+    .map(([value, count]) => ({ value, count }));
+}
+
+/** Which of `ids` the table stores, by exact look-up (one filtered scan of variant_id). */
+export async function storedAmong(table: lancedb.Table, ids: readonly string[], where: string): Promise<Set<string>> {
+  const found = new Set<string>();
+  if (ids.length === 0) return found;
+  const q = table.query().where(`variant_id IN (${ids.map(sqlLiteral).join(", ")})`).select(["variant_id"]);
+  const result = await wrap(where, () => q.toArrow());
+  const column = result.getChild("variant_id");
+  for (let r = 0; r < result.numRows; r++) found.add(String(column?.get(r)));
+  return found;
+}
