@@ -97,7 +97,9 @@ export function registerTools(server: McpServer, table: VariantTable): void {
           const row = await store.getById(id);
           if (row === undefined || search === null) throw new ToolInputError(notFound(id, store));
           const provenance = { source: row.source, line: row.sourceLine, embeddedText: row.description, ...search.trace };
-          const structured = { variant: row as unknown as Record<string, unknown>, provenance };
+          const stored = row as unknown as Record<string, unknown>;
+          const variant = Object.fromEntries(Object.keys(variantSchema.shape).map((k) => [k, stored[k] ?? null]));
+          const structured = { variant, provenance };
           const what = [row.gene, row.consequence, row.clinicalSignificance].filter((x) => x !== null).join(", ");
           return result(`${row.variantId}${what ? ` (${what})` : ""} from ${row.source}:${row.sourceLine ?? "?"}`, structured);
         }),
