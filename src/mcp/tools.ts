@@ -189,7 +189,7 @@ async function searchPage(
     const { result: page } = pageUnderBudget(hits, offset, (items: readonly AgentHit[], next) => {
       const cut = next !== null;
       const structured = {
-        hits: items.map((h, i) => ({ ...h, rank: offset + i + 1 })),
+        hits: items.map((h, i) => ({ rank: offset + i + 1, ...h })),
         total: hits.length,
         offset,
         returned: items.length,
