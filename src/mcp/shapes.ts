@@ -15,28 +15,6 @@ export const provenanceSchema = z.object({
   metric: z.literal("cosine"),
 });
 
-/** One search hit as agents get it: the variant's fields, its distance and its provenance. */
-export const hitSchema = z.object({
-  rank: z.int(),
-  variantId: z.string(),
-  id: z.string().describe("the VCF ID column (ClinVar: the Variation ID)"),
-  chrom: z.string(),
-  pos: z.int(),
-  ref: z.string(),
-  alt: z.string(),
-  gene: z.string().nullable(),
-  consequence: z.string().nullable(),
-  clinicalSignificance: z.string().nullable(),
-  reviewStatus: z.string().nullable(),
-  condition: z.string().nullable(),
-  af: z.number().nullable(),
-  distance: z.number().describe("cosine distance to the query, 0 = same direction"),
-  provenance: provenanceSchema,
-});
-
-/** A hit before its rank on the page is known. */
-export type AgentHit = Omit<z.infer<typeof hitSchema>, "rank">;
-
 /** Every stored field of one variant. */
 export const variantSchema = z.object({
   variantId: z.string(),
@@ -44,7 +22,7 @@ export const variantSchema = z.object({
   pos: z.int(),
   ref: z.string(),
   alt: z.string(),
-  id: z.string(),
+  id: z.string().describe("the VCF ID column (ClinVar: the Variation ID)"),
   qual: z.number().nullable(),
   filter: z.string(),
   gene: z.string().nullable(),
@@ -58,6 +36,20 @@ export const variantSchema = z.object({
   sourceLine: z.int().nullable(),
   ingestedAt: z.string(),
 });
+
+/** One search hit as agents get it: the variant's fields, its distance and its provenance. */
+export const hitSchema = z.object({
+  rank: z.int(),
+  ...variantSchema.pick({
+    variantId: true, id: true, chrom: true, pos: true, ref: true, alt: true, gene: true, consequence: true,
+    clinicalSignificance: true, reviewStatus: true, condition: true, af: true,
+  }).shape,
+  distance: z.number().describe("cosine distance to the query, 0 = same direction"),
+  provenance: provenanceSchema,
+});
+
+/** A hit before its rank on the page is known. */
+export type AgentHit = Omit<z.infer<typeof hitSchema>, "rank">;
 
 /** The output of the paged search tools. */
 export const pageShape = {
