@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # The conformance tests compare our parser with bcftools and our region reads with tabix;
-# the dashboard test drives headless Chromium: install the Debian packages when they are
-# missing (as root, or through sudo).
+# the dashboard test drives headless Chromium; the object-storage tests run against a real
+# S3 (Ceph RGW, one node on 127.0.0.1, started by test/global-setup.ts with scripts/rgw.sh):
+# install the Debian packages when they are missing (as root, or through sudo).
 set -euo pipefail
 need=()
 command -v bcftools >/dev/null 2>&1 || need+=(bcftools)
 command -v tabix >/dev/null 2>&1 || need+=(tabix)
 command -v bgzip >/dev/null 2>&1 || need+=(tabix)
 [ -x /usr/bin/chromium ] || need+=(chromium)
-[ ${#need[@]} -eq 0 ] && exit 0
-echo "installing Debian packages for the tests: ${need[*]}" >&2
+command -v curl >/dev/null 2>&1 || need+=(curl)
+ceph=()
+command -v radosgw >/dev/null 2>&1 || ceph+=(radosgw)
+command -v ceph-mon >/dev/null 2>&1 || ceph+=(ceph-mon)
+command -v ceph-osd >/dev/null 2>&1 || ceph+=(ceph-osd)
+[ ${#need[@]} -eq 0 ] && [ ${#ceph[@]} -eq 0 ] && exit 0
+echo "installing Debian packages for the tests: ${need[*]} ${ceph[*]}" >&2
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+[ ${#need[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+[ ${#ceph[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${ceph[@]}" >/dev/null

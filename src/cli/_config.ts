@@ -11,6 +11,7 @@ export interface ConfigFlags {
   baseUrl?: string;
   db?: string;
   table?: string;
+  storageOption?: string[];
 }
 
 /** Which of the `ConfigFlags` a command takes besides `--config`, which every one takes. */
@@ -29,7 +30,10 @@ export interface ConfigOptionSet {
  */
 export function configOptions(command: Command, set: ConfigOptionSet): Command {
   if (set.store === true) {
-    command.option("--db <uri>", "database directory or LanceDB URI (default ./vcf-agent-db)").option("--table <name>", "table name (default variants)");
+    command
+      .option("--db <uri>", "database directory or LanceDB URI, e.g. s3://bucket/prefix (default ./vcf-agent-db)")
+      .option("--table <name>", "table name (default variants)")
+      .option("--storage-option <key=value>", "object-store option for s3:// and other URIs, repeatable (e.g. allow_http=true, endpoint=http://127.0.0.1:7480); credentials come from AWS_* variables", collectFlag);
   }
   if (set.level === true) command.option("--level <level>", "optimization level: basic, standard or aggressive");
   command.option("--config <file>", "configuration file (JSON or YAML)");
@@ -47,6 +51,8 @@ export function configCommand(program: Command, name: string, description: strin
   return configOptions(program.command(name).description(description).argument(argument[0], argument[1]), set);
 }
 
+const collectFlag = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
 /** Builds the session config: level defaults < config file < VCF_AGENT_* env < flags. */
 export async function sessionFromFlags(flags: ConfigFlags): Promise<SessionConfig> {
   const overrides: Record<string, unknown> = {};
@@ -61,6 +67,15 @@ export async function sessionFromFlags(flags: ConfigFlags): Promise<SessionConfi
   const store: Record<string, unknown> = {};
   if (flags.db !== undefined) store.uri = flags.db;
   if (flags.table !== undefined) store.table = flags.table;
+  if (flags.storageOption !== undefined && flags.storageOption.length > 0) {
+    const options: Record<string, string> = {};
+    for (const kv of flags.storageOption) {
+      const eq = kv.indexOf("=");
+      if (eq <= 0) throw new VcfAgentError(`option --storage-option: expected key=value, got '${kv}'`, "USAGE");
+      options[kv.slice(0, eq).trim()] = kv.slice(eq + 1).trim();
+    }
+    store.storageOptions = options;
+  }
   if (Object.keys(store).length > 0) overrides.store = store;
   try {
     return await resolveSessionConfig({ ...(flags.config === undefined ? {} : { file: flags.config }), env: process.env, overrides });

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { VcfAgentError } from "../errors.js";
-import { VariantStore } from "../store/index.js";
+import { storageOf, VariantStore } from "../store/index.js";
 import { action, write } from "./_run.js";
 import { configOptions, intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";
 
@@ -29,7 +29,7 @@ export function registerStats(program: Command): void {
           throw new VcfAgentError(`option --format: expected text or json, got '${flags.format}'`, "USAGE");
         }
         const config = await sessionFromFlags(flags);
-        const store = await VariantStore.connect(config.store.uri, { table: config.store.table, readOnly: true });
+        const store = await VariantStore.connect(config.store.uri, { table: config.store.table, readOnly: true, ...storageOf(config) });
         const s = await store.stats();
         if (flags.format === "json") {
           await write(JSON.stringify(s, null, 2) + "\n");
@@ -77,7 +77,7 @@ export function registerStats(program: Command): void {
           ...(flags.sampleRate === undefined ? {} : { sampleRate: intFlag("--sample-rate", flags.sampleRate, 1) }),
         };
         const config = await sessionFromFlags(flags);
-        const store = await VariantStore.connect(config.store.uri, { table: config.store.table });
+        const store = await VariantStore.connect(config.store.uri, { table: config.store.table, ...storageOf(config) });
         if (flags.scalar) {
           const names = await store.createScalarIndexes();
           await write(`scalar indexes: ${names.join(", ")}\n`);

@@ -59,10 +59,37 @@ export const EMBEDDING_FIELDS: Readonly<Record<keyof EmbeddingOptions, FieldSpec
   maxRetries: field(z.int().min(0).max(100), "an integer from 0 to 100", "number", "max_retries", "VCF_AGENT_EMBEDDING_MAX_RETRIES"),
 };
 
+/** `key=value,key=value` (env, flags) or an object of scalars (files) → string values. */
+function storageOptionsInput(v: unknown): unknown {
+  if (typeof v === "string") {
+    const out: Record<string, string> = {};
+    for (const part of v.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+      const eq = part.indexOf("=");
+      if (eq <= 0) return v; // let the schema refuse it
+      out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+    }
+    return out;
+  }
+  if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, typeof x === "string" || typeof x === "number" || typeof x === "boolean" ? String(x) : x]));
+  }
+  return v;
+}
+
 /** Store options. */
 export const STORE_FIELDS: Readonly<Record<keyof StoreOptions, FieldSpec>> = {
   uri: field(z.string().min(1), "a non-empty string", "string", "uri", "VCF_AGENT_DB"),
   table: field(z.string().regex(/^[A-Za-z0-9_.-]+$/), "a table name of letters, digits, '_', '.', '-'", "string", "table", "VCF_AGENT_TABLE"),
+  storageOptions: {
+    ...field(
+      z.preprocess(storageOptionsInput, z.record(z.string().regex(/^[A-Za-z0-9_]+$/), z.string())),
+      "key=value pairs (e.g. allow_http=true,region=us-east-1) or an object of them",
+      "string",
+      "storage_options",
+      "VCF_AGENT_STORAGE_OPTIONS",
+    ),
+    secret: true,
+  },
 };
 
 /** Field tables by section. */

@@ -5,6 +5,9 @@ import type { EmbeddingOptions, MemoryOptimizationOptions, StoreOptions } from "
 
 const REDACTED = "***";
 
+/** Storage option names whose values are secrets (access keys, tokens, passwords). */
+const SECRET_KEY = /secret|key|token|password|credential|sas|signature/i;
+
 /** Default store location and table. */
 export const STORE_DEFAULTS: Readonly<StoreOptions> = Object.freeze({ uri: "./vcf-agent-db", table: "variants" });
 
@@ -67,7 +70,11 @@ export class SessionConfig {
   toJSON(): { memoryOptimization: MemoryOptimizationOptions; embedding: EmbeddingOptions; store: StoreOptions } {
     const embedding: EmbeddingOptions = { ...this.embedding };
     if (this.embedding.apiKey !== undefined) embedding.apiKey = REDACTED;
-    return { memoryOptimization: this.memoryOptimization.toJSON(), embedding, store: { ...this.store } };
+    const store: StoreOptions = { ...this.store };
+    if (this.store.storageOptions !== undefined) {
+      store.storageOptions = Object.fromEntries(Object.entries(this.store.storageOptions).map(([k, v]) => [k, SECRET_KEY.test(k) ? REDACTED : v]));
+    }
+    return { memoryOptimization: this.memoryOptimization.toJSON(), embedding, store };
   }
 
   /** `util.inspect` / `console.log` show the redacted form. */

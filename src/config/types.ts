@@ -62,6 +62,12 @@ export interface StoreOptions {
   uri: string;
   /** Table name (default `variants`). */
   table: string;
+  /**
+   * LanceDB/object-store options for `s3://`, `gs://`, `az://` URIs, e.g. `endpoint`,
+   * `region`, `allow_http`; credentials are better left to the `AWS_*` variables, which the
+   * store reads itself. Values that look like secrets are never logged or reported.
+   */
+  storageOptions?: Readonly<Record<string, string>>;
 }
 
 /**

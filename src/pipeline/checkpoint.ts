@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { VcfAgentError } from "../errors.js";
+import type { VariantStore } from "../store/index.js";
 
 /** What a checkpoint file records. */
 export interface Checkpoint {
@@ -58,27 +59,55 @@ export async function identify(input: string, region: string | undefined): Promi
   return { source: path, region: region ?? null, size: st.size, mtimeMs: Math.floor(st.mtimeMs) };
 }
 
-/** Reads and writes the checkpoints of one table, in `<db>/<table>.checkpoints/`. */
+/** Where checkpoint documents are kept, by name. */
+interface CheckpointBackend {
+  /** The document `name`, or undefined when there is none (or it cannot be read). */
+  read(name: string): Promise<string | undefined>;
+  /** Replaces `name` atomically. @throws VcfAgentError "STORE" naming where. */
+  write(name: string, text: string): Promise<void>;
+  remove(name: string): Promise<void>;
+}
+
+/**
+ * Reads and writes the checkpoints of one table: files in `<db>/<table>.checkpoints/` for a
+ * local table, entries of the table's metadata (`checkpoint/<id>`) on object storage, so
+ * that whoever opens the table by its URI finds them.
+ */
 export class CheckpointStore {
   readonly dir: string;
+  private readonly backend: CheckpointBackend;
 
-  constructor(dbDir: string, table: string) {
+  constructor(dbDir: string, table: string, backend?: CheckpointBackend) {
     this.dir = join(dbDir, `${table}.checkpoints`);
+    this.backend = backend ?? fileBackend(this.dir);
   }
 
-  private file(id: SourceIdentity): string {
-    const h = createHash("sha256").update(`${id.source}\u0000${id.region ?? ""}`).digest("hex").slice(0, 24);
-    return join(this.dir, `${h}.json`);
+  /** The checkpoints of `store`'s table, wherever the table lives. */
+  static of(store: VariantStore): CheckpointStore {
+    const dir = store.localDirectory;
+    if (dir !== null) return new CheckpointStore(dir, store.tableName);
+    const meta = store.meta;
+    return new CheckpointStore(store.uri, store.tableName, {
+      read: (name) => meta.get(`checkpoint/${name}`).then((b) => b?.toString("utf8")),
+      write: async (name, text) => {
+        try {
+          await meta.put(`checkpoint/${name}`, Buffer.from(text, "utf8"));
+        } catch (err) {
+          throw new VcfAgentError(`cannot write ingest checkpoint ${meta.describe(store.uri, `checkpoint/${name}`)}: ${(err as Error).message}`, "STORE", { cause: err });
+        }
+      },
+      remove: (name) => meta.delete(`checkpoint/${name}`),
+    });
+  }
+
+  private name(id: SourceIdentity): string {
+    return `${createHash("sha256").update(`${id.source}\u0000${id.region ?? ""}`).digest("hex").slice(0, 24)}.json`;
   }
 
   /** The checkpoint of `id` when it exists and the file is unchanged since; otherwise null. */
   async load(id: SourceIdentity): Promise<Checkpoint | null> {
-    let text: string;
-    try {
-      text = await readFile(this.file(id), "utf8");
-    } catch {
-      return null;
-    }
+    const text = await this.backend.read(this.name(id)).catch(() => undefined);
+    if (text === undefined) return null;
     try {
       const c = JSON.parse(text) as Checkpoint;
       const same = c.version === 1 && c.source === id.source && c.region === id.region && c.size === id.size && c.mtimeMs === id.mtimeMs;
@@ -89,26 +118,37 @@ export class CheckpointStore {
   }
 
   /**
-   * Records progress atomically (temporary file + rename).
-   * @throws VcfAgentError "STORE" naming the checkpoint file when it cannot be written
+   * Records progress atomically.
+   * @throws VcfAgentError "STORE" naming the checkpoint when it cannot be written
    *   (disk full, read-only): the commit it follows stays, and a rerun merges past it.
    */
   async save(id: SourceIdentity, progress: CheckpointProgress): Promise<void> {
     const c: Checkpoint = { version: 1, ...id, ...progress, updatedAt: new Date().toISOString() };
-    const file = this.file(id);
-    const tmp = `${file}.${process.pid}.tmp`;
-    try {
-      await mkdir(this.dir, { recursive: true });
-      await writeFile(tmp, JSON.stringify(c) + "\n");
-      await rename(tmp, file);
-    } catch (err) {
-      await rm(tmp, { force: true }).catch(() => undefined); // a torn temporary file must not linger on a full disk
-      throw new VcfAgentError(`cannot write ingest checkpoint ${file}: ${(err as Error).message}`, "STORE", { cause: err });
-    }
+    await this.backend.write(this.name(id), JSON.stringify(c) + "\n");
   }
 
   /** Forgets the checkpoint of `id` (e.g. before a forced full re-ingest). */
   async clear(id: SourceIdentity): Promise<void> {
-    await rm(this.file(id), { force: true });
+    await this.backend.remove(this.name(id));
   }
+}
+
+/** Checkpoint files in `dir`, each replaced by a temporary file and a rename. */
+function fileBackend(dir: string): CheckpointBackend {
+  return {
+    read: (name) => readFile(join(dir, name), "utf8").catch(() => undefined),
+    write: async (name, text) => {
+      const file = join(dir, name);
+      const tmp = `${file}.${process.pid}.tmp`;
+      try {
+        await mkdir(dir, { recursive: true });
+        await writeFile(tmp, text);
+        await rename(tmp, file);
+      } catch (err) {
+        await rm(tmp, { force: true }).catch(() => undefined); // a torn temporary file must not linger on a full disk
+        throw new VcfAgentError(`cannot write ingest checkpoint ${file}: ${(err as Error).message}`, "STORE", { cause: err });
+      }
+    },
+    remove: (name) => rm(join(dir, name), { force: true }),
+  };
 }

@@ -9,7 +9,7 @@ import type { EmbeddingProvider } from "../providers/provider.js";
 import { createProvider, readyProvider } from "../providers/create.js";
 import { VariantEmbeddingService, type OptimizationStats } from "../embedding/service.js";
 import type { StageBatch } from "../reduce/stage.js";
-import { VariantStore } from "../store/index.js";
+import { storageOf, VariantStore } from "../store/index.js";
 import { annotationLayout } from "../vcf/annotations/index.js";
 import { summarizeVariant, type VariantSummary } from "../vcf/describe.js";
 import { openVcf, type VcfReader } from "../vcf/reader.js";
@@ -109,7 +109,7 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
   const t0 = performance.now();
   const { config } = options;
   const mem = config.memoryOptimization;
-  const store = options.store ?? (await VariantStore.connect(config.store.uri, { table: config.store.table }));
+  const store = options.store ?? (await VariantStore.connect(config.store.uri, { table: config.store.table, ...storageOf(config) }));
   const provider = await readyProvider(options.provider ?? createProvider(config.embedding, mem));
   // A file can be read twice: sample PCA training vectors across all of it (./training.ts).
   const training =
@@ -130,8 +130,7 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
   });
   const service = new VariantEmbeddingService(config, { provider, stage: ts.stage });
   const sourceId = await identify(options.input, options.region);
-  const dbDir = store.localDirectory;
-  const checkpoints = dbDir === null ? null : new CheckpointStore(dbDir, store.tableName);
+  const checkpoints = CheckpointStore.of(store);
   const checkpoint = sourceId && checkpoints ? await checkpoints.load(sourceId) : null;
   const resumeAt = checkpoint?.variantsCommitted ?? 0;
   const rowsAtStart = store.dims === null ? 0 : await store.count();

@@ -8,7 +8,7 @@ import { createProvider, readyProvider } from "../providers/create.js";
 import { VariantEmbeddingService } from "../embedding/service.js";
 import { VcfAgentError } from "../errors.js";
 import { modelSha256 } from "../reduce/model-file.js";
-import { VariantStore, type Filter, type VariantHit } from "../store/index.js";
+import { storageOf, VariantStore, type Filter, type VariantHit } from "../store/index.js";
 import { stageForTable } from "./table-stage.js";
 
 /**
@@ -61,7 +61,7 @@ export class VariantSearch {
    * @throws VcfAgentError "STORE" when the table does not exist, "PCA" when its model does not fit the provider.
    */
   static async open(config: SessionConfig, deps: { provider?: EmbeddingProvider; store?: VariantStore } = {}): Promise<VariantSearch> {
-    const store = deps.store ?? (await VariantStore.connect(config.store.uri, { table: config.store.table, readOnly: true }));
+    const store = deps.store ?? (await VariantStore.connect(config.store.uri, { table: config.store.table, readOnly: true, ...storageOf(config) }));
     const provider = await readyProvider(deps.provider ?? createProvider(config.embedding, config.memoryOptimization));
     const ts = await stageForTable(store, provider, config, false);
     return new VariantSearch(store, new VariantEmbeddingService(config, { provider, stage: ts.stage }));

@@ -9,7 +9,7 @@ import type { EmbeddingProvider } from "../providers/provider.js";
 import { VariantEmbeddingService, stageRequestOf } from "../embedding/service.js";
 import { chooseStage } from "../reduce/choose-stage.js";
 import { VariantSearch } from "./search.js";
-import { VariantStore, type StoreStats } from "../store/index.js";
+import { storageOf, VariantStore, type StoreStats } from "../store/index.js";
 
 /** Who hears of the services a handle opens and retires (a metrics exporter). */
 export interface ServiceWatcher {
@@ -112,7 +112,7 @@ export class TableHandle {
 
   private async open(): Promise<Slot> {
     const { config, provider } = this;
-    const store = await VariantStore.connect(config.store.uri, { table: config.store.table, readOnly: true });
+    const store = await VariantStore.connect(config.store.uri, { table: config.store.table, readOnly: true, ...storageOf(config) });
     let table: OpenTable;
     try {
       if (store.dims === null) {

@@ -11,27 +11,58 @@ import type { EmbeddingProvider } from "../providers/provider.js";
 import { planStage, stageFor, type StagePlan, type StageRequest } from "../reduce/choose-stage.js";
 import type { OutputStage } from "../reduce/stage.js";
 import { VcfAgentError } from "../errors.js";
-import { loadModel, saveModel } from "../reduce/model-file.js";
+import { loadModel, parseModel, saveModel, serializeModel } from "../reduce/model-file.js";
 import { fitPcaAsync, type PcaModel } from "../reduce/pca.js";
-import type { VariantStore } from "../store/index.js";
+import { PCA_KEY, type VariantStore } from "../store/index.js";
 import type { TrainingSample } from "./training.js";
+
+/** Where a table's PCA model is kept: a file beside a local table, or the table's metadata in its object store. */
+export interface ModelLocation {
+  /** The path or store location, for messages. */
+  readonly describe: string;
+  /** The stored model (checked against the provider), or undefined when there is none. */
+  load(expect: { providerId: string; inputDimensions: number }): Promise<PcaModel | undefined>;
+  /** Stores `model` atomically (readers see the old one or the new one). */
+  save(model: PcaModel): Promise<void>;
+}
 
 /** The stage for a table, and how to persist a model fitted during this run. */
 export interface TableStage {
   readonly stage: OutputStage;
-  /** Where the table's PCA model lives (null for object-store URIs). */
-  readonly modelPath: string | null;
+  /** Where the table's PCA model lives. */
+  readonly model: ModelLocation;
   /** A model fitted in this run and not yet saved (set by the stage's callback). */
   pendingModel: PcaModel | null;
   /** What was decided, for the summary. */
   readonly note: string;
 }
 
-/** Writes a freshly fitted model next to the table, before the first row that needs it. */
+/** Writes a freshly fitted model with the table, before the first row that needs it. */
 export async function persistPendingModel(ts: TableStage): Promise<void> {
-  if (ts.pendingModel === null || ts.modelPath === null) return;
-  await saveModel(ts.pendingModel, dirname(ts.modelPath), basename(ts.modelPath, ".pca"));
+  if (ts.pendingModel === null) return;
+  await ts.model.save(ts.pendingModel);
   ts.pendingModel = null;
+}
+
+/** The model location of `store`'s table: `<db>/<table>.pca` locally, the table's metadata (key `pca`) on object storage. */
+export function modelLocationOf(store: VariantStore): ModelLocation {
+  const file = store.pcaModelPath;
+  if (file !== null) {
+    return {
+      describe: file,
+      load: async (expect) => (existsSync(file) ? loadModel(file, expect) : undefined),
+      save: async (model) => void (await saveModel(model, dirname(file), basename(file, ".pca"))),
+    };
+  }
+  const describe = store.meta.describe(store.uri, PCA_KEY);
+  return {
+    describe,
+    load: async (expect) => {
+      const bytes = await store.meta.get(PCA_KEY);
+      return bytes === undefined ? undefined : parseModel(bytes, describe, expect);
+    },
+    save: (model) => store.meta.put(PCA_KEY, serializeModel(model)),
+  };
 }
 
 /**
@@ -50,30 +81,30 @@ export async function stageForTable(
   signal?: AbortSignal,
 ): Promise<TableStage> {
   const mem = config.memoryOptimization;
-  const modelPath = modelPathOf(store);
+  const location = modelLocationOf(store);
   const where = `table ${JSON.stringify(store.tableName)} in ${store.uri}`;
   const tableDims = store.dims;
   const req: StageRequest = stageRequestOf(provider, mem);
   const chosen = (plan: StagePlan, note?: string, pendingModel: PcaModel | null = null): TableStage => ({
     stage: stageFor(plan, req),
-    modelPath,
+    model: location,
     pendingModel,
     note: note ?? (plan.kind === "full-width" ? plan.reason : ""),
   });
 
-  if (modelPath !== null && existsSync(modelPath)) {
-    const model = await loadModel(modelPath, { providerId: provider.id, inputDimensions: provider.dimensions });
+  const model = await location.load({ providerId: provider.id, inputDimensions: provider.dimensions });
+  if (model !== undefined) {
     if (tableDims !== null && tableDims !== model.outputDimensions) {
-      throw new VcfAgentError(`${where} stores ${tableDims}-d vectors but its PCA model ${modelPath} gives ${model.outputDimensions}-d`, "PCA");
+      throw new VcfAgentError(`${where} stores ${tableDims}-d vectors but its PCA model ${location.describe} gives ${model.outputDimensions}-d`, "PCA");
     }
-    return chosen(planStage({ ...req, model }), `PCA ${model.inputDimensions}→${model.outputDimensions} from ${modelPath}`);
+    return chosen(planStage({ ...req, model }), `PCA ${model.inputDimensions}→${model.outputDimensions} from ${location.describe}`);
   }
 
   if (tableDims !== null) {
     if (tableDims === provider.dimensions) return chosen(planStage({ ...req, storedFullWidth: { reason: `${where} stores full-width vectors` } }));
     throw new VcfAgentError(
       `${where} stores ${tableDims}-d vectors; provider ${provider.id} gives ${provider.dimensions}-d` +
-        (modelPath === null ? "" : ` and there is no PCA model at ${modelPath}`) +
+        ` and there is no PCA model at ${location.describe}` +
         " (one table holds one width: use another --table)",
       "STORE",
     );
@@ -81,8 +112,7 @@ export async function stageForTable(
 
   if (!forWrite) throw new VcfAgentError(`${where} does not exist yet; ingest a VCF first (vcf-agent ingest FILE)`, "STORE");
 
-  const noFit = modelPath === null ? "PCA needs a local database directory to keep its model next to the table; storing full width" : undefined;
-  const plan = planStage(noFit === undefined ? req : { ...req, noFit });
+  const plan = planStage(req);
   if (plan.kind !== "fit") return chosen(plan);
   if (training !== undefined) {
     // A file: fit on a sample spread over the whole input before anything is written.
@@ -104,7 +134,7 @@ export async function stageForTable(
   }
   const ts: TableStage = {
     stage: undefined as unknown as OutputStage,
-    modelPath,
+    model: location,
     pendingModel: null,
     note: `PCA ${provider.dimensions}→${plan.targetDimensions} fitted on the first ${plan.trainingSamples} variants`,
   };
@@ -112,9 +142,4 @@ export async function stageForTable(
     ts.pendingModel = m;
   });
   return ts;
-}
-
-/** `<db>/<table>.pca`: the table's PCA model file (null for object-store URIs). */
-export function modelPathOf(store: VariantStore): string | null {
-  return store.pcaModelPath;
 }

@@ -64,14 +64,8 @@ export function defaultModelName(model: Pick<PcaModel, "inputDimensions" | "outp
   return `pca-${model.inputDimensions}x${model.outputDimensions}`;
 }
 
-/**
- * Writes `model` to `<dir>/<name>.pca` (creating `dir`) via a temporary file and a
- * rename, so readers see the old file or the new one, never half of one. Returns the path.
- *
- * @example
- * const file = await saveModel(model, "./vcf-agent-db/variants.lance-meta");
- */
-export async function saveModel(model: PcaModel, dir: string, name: string = defaultModelName(model)): Promise<string> {
+/** The bytes of the model file {@link saveModel} writes (also what object stores keep, see parseModel). */
+export function serializeModel(model: PcaModel): Buffer {
   const d = model.inputDimensions;
   const k = model.outputDimensions;
   if (model.mean.length !== d || model.components.length !== k * d) {
@@ -99,13 +93,25 @@ export async function saveModel(model: PcaModel, dir: string, name: string = def
   prelude.write(MAGIC, 0, "latin1");
   prelude.writeUInt32LE(header.length, 8);
   const pad = Buffer.alloc((4 - ((PRELUDE + header.length) % 4)) % 4);
+  return Buffer.concat([prelude, header, pad, payload]);
+}
+
+/**
+ * Writes `model` to `<dir>/<name>.pca` (creating `dir`) via a temporary file and a
+ * rename, so readers see the old file or the new one, never half of one. Returns the path.
+ *
+ * @example
+ * const file = await saveModel(model, "./vcf-agent-db/variants.lance-meta");
+ */
+export async function saveModel(model: PcaModel, dir: string, name: string = defaultModelName(model)): Promise<string> {
+  const bytes = serializeModel(model);
   await mkdir(dir, { recursive: true });
   const path = join(dir, `${name}.pca`);
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   const fh = await open(tmp, "w");
   try {
     // writeFile loops over short writes; writev reports a full disk as a short count, not an error.
-    await fh.writeFile(Buffer.concat([prelude, header, pad, payload]));
+    await fh.writeFile(bytes);
     await fh.sync(); // the rename must not publish a file whose bytes are still in flight
   } catch (err) {
     await fh.close();
@@ -131,6 +137,14 @@ export async function loadModel(path: string, expect?: { providerId: string; inp
   } catch (err) {
     throw new VcfAgentError(`${path}: cannot read PCA model: ${(err as Error).message}`, "PCA", { cause: err });
   }
+  return parseModel(bytes, path, expect);
+}
+
+/**
+ * The model in `bytes` (a model file's content, wherever it was kept); `path` names it in errors.
+ * @throws VcfAgentError `PCA` as {@link loadModel}.
+ */
+export function parseModel(bytes: Buffer, path: string, expect?: { providerId: string; inputDimensions: number }): PcaModel {
   const fail = (reason: string): never => {
     throw new VcfAgentError(`${path}: not a usable PCA model: ${reason}`, "PCA");
   };
@@ -238,7 +252,23 @@ export interface PcaModelSummary {
  */
 export async function readPcaSummary(file: string): Promise<PcaModelSummary | null> {
   const read = await readModelHeader(file);
-  if (read === undefined) return null;
+  return read === undefined ? null : summaryOf(read, file);
+}
+
+/** The summary of a model file's content kept elsewhere (an object store); `where` names it. */
+export function summarizeModelBytes(bytes: Buffer, where: string): PcaModelSummary {
+  const fail = (error: string) => summaryOf({ error: `${where}: ${error}` }, where);
+  if (bytes.length < PRELUDE || bytes.toString("latin1", 0, 8) !== MAGIC) return fail("not a PCA model file");
+  const length = bytes.readUInt32LE(8);
+  if (PRELUDE + length > bytes.length) return fail("truncated header");
+  try {
+    return summaryOf({ value: JSON.parse(bytes.toString("utf8", PRELUDE, PRELUDE + length)) }, where);
+  } catch {
+    return fail("header is not valid JSON (corrupt file)");
+  }
+}
+
+function summaryOf(read: { value: unknown } | { error: string }, file: string): PcaModelSummary {
   const empty = { path: file, providerId: null, inputDimensions: null, dims: null, varianceRetained: null, createdAt: null, trainingSamples: null };
   if ("error" in read) return { ...empty, error: read.error };
   if (typeof read.value !== "object" || read.value === null) return { ...empty, error: `${file}: not a JSON object` };

@@ -1,5 +1,6 @@
 /** The LanceDB variant store: schema, filters, indexes and the {@link VariantStore} class. */
-export { VariantStore } from "./lance.js";
+export { VariantStore, PCA_KEY } from "./lance.js";
+export type { MetaTable } from "./_meta.js";
 export { DEFAULT_DB_URI, DEFAULT_TABLE, DEFAULT_REFINE_FACTOR } from "./options.js";
 export type { ConnectOptions, AddBatchOptions, AddBatchResult, SearchOptions, IndexSummary, StoreStats, VectorIndexResult } from "./options.js";
 export { variantSchema, vectorType, readVectorWidth, METADATA_COLUMNS, VECTOR_COLUMN } from "./schema.js";
@@ -14,3 +15,4 @@ export type { PcaModelSummary } from "../reduce/model-file.js";
 export { VariantRowsBuilder } from "./rows-builder.js";
 export type { VariantRowInput } from "./rows-builder.js";
 export { localPath } from "./_disk.js";
+export { storageOf } from "./options.js";

@@ -10,7 +10,8 @@ import { storeError, wrap } from "./_lance-errors.js";
 import { countValues, scanIds, storedAmong } from "./_scans.js";
 import { checkDbDirectory, directoryBytes, localPath } from "./_disk.js";
 import { NativeWrites } from "./_native-write.js";
-import { readPcaSummary, type PcaModelSummary } from "../reduce/model-file.js";
+import { readPcaSummary, summarizeModelBytes, type PcaModelSummary } from "../reduce/model-file.js";
+import { MetaTable } from "./_meta.js";
 import { toVariants } from "./_rows.js";
 import { prepareBatch } from "./batch.js";
 import { DEFAULT_DB_URI, DEFAULT_TABLE, DEFAULT_REFINE_FACTOR, DEFAULT_METADATA_CACHE_MB, DEFAULT_INDEX_CACHE_MB, MAX_LOOKUP_IDS, type ConnectOptions, type AddBatchOptions, type AddBatchResult, type SearchOptions, type IndexSummary, type StoreStats, type VectorIndexResult } from "./options.js";
@@ -27,6 +28,8 @@ import {
 import { METADATA_COLUMNS, VECTOR_COLUMN, readVectorWidth, type MetadataColumn, type StoredVariant, type VariantHit, type VariantRows } from "./schema.js";
 
 const MiB = 1024 * 1024;
+/** Key of the PCA model in {@link VariantStore.meta} (object-store tables). */
+export const PCA_KEY = "pca";
 const TABLE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 /**
@@ -52,6 +55,7 @@ export class VariantStore {
   #replaceUncommitted = false;
   /** Optional columns the table lacks (written before they existed); writes and reads leave them out. */
   #absent: ReadonlySet<string> = new Set();
+  #meta: MetaTable | undefined;
   readonly #native = new NativeWrites();
 
   private constructor(uri: string, name: string, db: lancedb.Connection, dir: string | null, readOnly: boolean, table: lancedb.Table | null, dims: number | null) {
@@ -119,6 +123,14 @@ export class VariantStore {
    */
   get pcaModelPath(): string | null {
     return this.#dir === null ? null : path.join(this.#dir, `${this.tableName}.pca`);
+  }
+
+  /**
+   * Named values that travel with the table in its store (PCA model, checkpoints on object
+   * storage; local tables keep them as files beside the table instead).
+   */
+  get meta(): MetaTable {
+    return (this.#meta ??= new MetaTable(this.#db, this.tableName, this.#where()));
   }
 
   /** The database directory for local URIs (checkpoints live there too); null for object stores. */
@@ -357,7 +369,7 @@ export class VariantStore {
   /** Rows, width, bytes on disk, indexes and the PCA model's metadata, all read now. */
   async stats(): Promise<StoreStats> {
     const where = this.#where();
-    const pcaModel = this.pcaModelPath === null ? "unknown" : await readPcaSummary(this.pcaModelPath);
+    const pcaModel = this.pcaModelPath === null ? await this.#remoteModelSummary() : await readPcaSummary(this.pcaModelPath);
     const table = this.#table;
     if (table === null) {
       return { uri: this.uri, table: this.tableName, exists: false, rows: 0, dims: null, version: null, bytesOnDisk: 0, indices: [], pcaModel };
@@ -391,6 +403,11 @@ export class VariantStore {
   close(): void {
     this.#table?.close();
     this.#db.close();
+  }
+
+  async #remoteModelSummary(): Promise<PcaModelSummary | null> {
+    const bytes = await this.meta.get(PCA_KEY);
+    return bytes === undefined ? null : summarizeModelBytes(bytes, this.meta.describe(this.uri, PCA_KEY));
   }
 
   /** The metadata columns this table has (a table written before an optional column existed lacks it). */

@@ -138,3 +138,9 @@ export interface VectorIndexResult extends VectorIndexShape {
   readonly rows: number;
   readonly seconds: number;
 }
+
+/** The connect options a session's store configuration gives (object-store options when set). */
+export function storageOf(config: { readonly store: { readonly storageOptions?: Readonly<Record<string, string>> | undefined } }): Pick<ConnectOptions, "storageOptions"> {
+  const o = config.store.storageOptions;
+  return o === undefined ? {} : { storageOptions: { ...o } };
+}
