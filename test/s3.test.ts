@@ -14,6 +14,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client
 import { beforeAll, describe, expect, it } from "vitest";
 import { SessionConfig } from "../src/config.js";
 import { CheckpointStore, identify } from "../src/pipeline/checkpoint.js";
+import { buildServer, type VcfAgentServer } from "../src/server/app.js";
 import { VariantStore } from "../src/store/index.js";
 import { RGW_PORT } from "./global-setup.js";
 
@@ -121,4 +122,54 @@ describe("a table on s3://", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(SECRET);
   });
+});
+
+describe("serving replicas on one s3:// table", () => {
+  const db = `s3://${bucket}/served`;
+  const storageOptions = { allow_http: "true", endpoint: ENDPOINT, region: "us-east-1", aws_access_key_id: "LANCEKEY", aws_secret_access_key: SECRET };
+  const second = path.join(tmp, "second.vcf");
+  const replicas: VcfAgentServer[] = [];
+
+  async function search(server: VcfAgentServer, body: Record<string, unknown>): Promise<{ variantId: string; distance: number }[]> {
+    const r = await server.app.inject({ method: "POST", url: "/v1/search", headers: { "content-type": "application/json" }, payload: body });
+    expect(r.statusCode, r.body).toBe(200);
+    return (r.json() as { hits: { variantId: string; distance: number }[] }).hits;
+  }
+
+  it("answer the same search identically, and see rows an ingest elsewhere appended within the interval", async () => {
+    const first = await vcfAgent(["ingest", input, "--db", db, "--storage-option", "allow_http=true", "--quiet"]);
+    expect(first.code, first.stderr).toBe(0);
+    const config = new SessionConfig({ store: { uri: db, storageOptions, readConsistencySeconds: 1 } });
+    for (let i = 0; i < 2; i++) replicas.push(await buildServer({ config, logLevel: false }));
+    try {
+      const query = { text: "likely pathogenic frameshift variant", k: 10 };
+      const [a, b] = await Promise.all(replicas.map((r) => search(r, query)));
+      expect(a).toHaveLength(10);
+      expect(b).toEqual(a);
+
+      // Another process appends a file the replicas have never seen.
+      const { stdout } = await run("python3", [gen, "--n", "300", "--seed", "12"], { maxBuffer: 1 << 26 });
+      writeFileSync(second, stdout.replace(/^(\S+)\t(\d+)\t/gm, (line, chrom: string, pos: string) => (line.startsWith("#") ? line : `${chrom}\t${Number(pos) + 7}\t`)));
+      const described = await vcfAgent(["describe", second]);
+      const fresh = (JSON.parse(described.stdout.split("\n")[0] as string) as { variantId: string }).variantId;
+      for (const r of replicas) expect(await search(r, { text: "variant", k: 1, filters: [`variant_id=${fresh}`] })).toEqual([]);
+      const appended = await vcfAgent(["ingest", second, "--db", db, "--storage-option", "allow_http=true", "--quiet"]);
+      expect(appended.code, appended.stderr).toBe(0);
+      const t0 = Date.now();
+      const seen = await Promise.all(
+        replicas.map(async (r) => {
+          for (;;) {
+            const hits = await search(r, { text: "variant", k: 1, filters: [`variant_id=${fresh}`] });
+            if (hits.length === 1) return Date.now() - t0;
+            if (Date.now() - t0 > 20_000) return Infinity;
+            await new Promise((res) => setTimeout(res, 200));
+          }
+        }),
+      );
+      // Within the configured interval (1 s) plus one poll and a search, on a loaded machine.
+      for (const ms of seen) expect(ms).toBeLessThan(10_000);
+    } finally {
+      for (const r of replicas) await r.close();
+    }
+  }, 180_000);
 });

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { resolveSessionConfig, type SessionConfig } from "../config.js";
+import { resolveSessionConfig, type ConfigInput, type SessionConfig } from "../config.js";
 import { VcfAgentError } from "../errors.js";
 
 /** Options every command that embeds accepts. */
@@ -12,6 +12,7 @@ export interface ConfigFlags {
   db?: string;
   table?: string;
   storageOption?: string[];
+  readConsistencySeconds?: string;
 }
 
 /** Which of the `ConfigFlags` a command takes besides `--config`, which every one takes. */
@@ -53,8 +54,19 @@ export function configCommand(program: Command, name: string, description: strin
 
 const collectFlag = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
+/** Readers that serve a table (serve, mcp) look for other processes' commits this often unless configured. */
+export const SERVING_READ_CONSISTENCY_SECONDS = 5;
+
+/** The --read-consistency-seconds option of the serving commands. */
+export function readConsistencyOption(command: Command): Command {
+  return command.option(
+    "--read-consistency-seconds <s>",
+    `how often to look for rows other processes committed (0: on every read; default ${SERVING_READ_CONSISTENCY_SECONDS})`,
+  );
+}
+
 /** Builds the session config: level defaults < config file < VCF_AGENT_* env < flags. */
-export async function sessionFromFlags(flags: ConfigFlags): Promise<SessionConfig> {
+export async function sessionFromFlags(flags: ConfigFlags, defaults?: ConfigInput): Promise<SessionConfig> {
   const overrides: Record<string, unknown> = {};
   const memory: Record<string, unknown> = {};
   if (flags.level !== undefined) memory.optimizationLevel = flags.level;
@@ -76,9 +88,16 @@ export async function sessionFromFlags(flags: ConfigFlags): Promise<SessionConfi
     }
     store.storageOptions = options;
   }
+  if (flags.readConsistencySeconds !== undefined) {
+    const n = Number(flags.readConsistencySeconds);
+    if (!Number.isFinite(n) || n < 0 || flags.readConsistencySeconds.trim() === "") {
+      throw new VcfAgentError(`option --read-consistency-seconds: expected a number of seconds ≥ 0, got '${flags.readConsistencySeconds}'`, "USAGE");
+    }
+    store.readConsistencySeconds = n;
+  }
   if (Object.keys(store).length > 0) overrides.store = store;
   try {
-    return await resolveSessionConfig({ ...(flags.config === undefined ? {} : { file: flags.config }), env: process.env, overrides });
+    return await resolveSessionConfig({ ...(defaults === undefined ? {} : { defaults }), ...(flags.config === undefined ? {} : { file: flags.config }), env: process.env, overrides });
   } catch (err) {
     if (err instanceof VcfAgentError) throw err;
     throw new VcfAgentError(`cannot load configuration: ${(err as Error).message}`, "CONFIG", { cause: err });

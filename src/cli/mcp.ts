@@ -1,18 +1,18 @@
 import type { Command } from "commander";
 import { serveMcpStdio } from "../mcp/stdio.js";
 import { action } from "./_run.js";
-import { configOptions, sessionFromFlags, type ConfigFlags } from "./_config.js";
+import { configOptions, readConsistencyOption, SERVING_READ_CONSISTENCY_SECONDS, sessionFromFlags, type ConfigFlags } from "./_config.js";
 
 /** `vcf-agent mcp`: an MCP server over stdio for an agent (Claude, an IDE assistant, a local agent). */
 export function registerMcp(program: Command): void {
   const command = program
     .command("mcp")
     .description("MCP server over stdio: search_variants, similar_variants, get_variant and dataset_stats for an LLM agent");
-  configOptions(command, { store: true, provider: "embedding provider (must be the one that filled the table)" })
+  readConsistencyOption(configOptions(command, { store: true, provider: "embedding provider (must be the one that filled the table)" }))
     .addHelpText("after", '\nClient configuration: {"mcpServers": {"vcf-agent": {"command": "npx", "args": ["vcf-agent", "mcp", "--db", "/path/to/vcf-agent-db"]}}}')
     .action(
       action(async (flags: ConfigFlags) => {
-        const config = await sessionFromFlags(flags);
+        const config = await sessionFromFlags(flags, { store: { readConsistencySeconds: SERVING_READ_CONSISTENCY_SECONDS } });
         const mcp = await serveMcpStdio(config);
         const stop = (): void => void mcp.close().finally(() => process.exit(0));
         process.on("SIGTERM", stop);

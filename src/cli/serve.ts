@@ -3,7 +3,7 @@ import { VcfAgentError } from "../errors.js";
 import { buildServer } from "../server/app.js";
 import { LIMITS } from "../server/schemas.js";
 import { action } from "./_run.js";
-import { configOptions, intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";
+import { configOptions, readConsistencyOption, SERVING_READ_CONSISTENCY_SECONDS, intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";
 
 interface ServeFlags extends ConfigFlags {
   host: string;
@@ -33,7 +33,7 @@ export function registerServe(program: Command): void {
     .description("HTTP service: search, embed, ingest jobs, stats, Prometheus metrics and a live dashboard at /")
     .option("--host <host>", "address to bind", "127.0.0.1")
     .option("--port <port>", "port to listen on", "8080");
-  configOptions(command, { store: true, level: true, provider: true })
+  readConsistencyOption(configOptions(command, { store: true, level: true, provider: true }))
     .option("--max-ingest-bytes <size>", "largest VCF body POST /v1/ingest accepts (e.g. 512M, 2G)", "2G")
     .option("--ingest-dir <dir>", "allow JSON {\"path\"} ingest of server-local files below this directory (repeatable)", collect)
     .option("--search-concurrency <n>", "searches run at once; more wait in arrival order (default 2 × CPU cores)")
@@ -46,7 +46,7 @@ export function registerServe(program: Command): void {
         const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
         if (!levels.includes(flags.logLevel)) throw new VcfAgentError(`option --log-level: expected one of ${levels.join(", ")}, got '${flags.logLevel}'`, "USAGE");
         const maxIngestBytes = flags.maxIngestBytes === undefined ? LIMITS.ingestBodyBytes : byteSize("--max-ingest-bytes", flags.maxIngestBytes);
-        const config = await sessionFromFlags(flags);
+        const config = await sessionFromFlags(flags, { store: { readConsistencySeconds: SERVING_READ_CONSISTENCY_SECONDS } });
         const server = await buildServer({
           config,
           maxIngestBytes,

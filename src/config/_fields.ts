@@ -90,6 +90,7 @@ export const STORE_FIELDS: Readonly<Record<keyof StoreOptions, FieldSpec>> = {
     ),
     secret: true,
   },
+  readConsistencySeconds: field(z.number().min(0).max(86_400), "a number of seconds from 0 to 86400", "number", "read_consistency_seconds", "VCF_AGENT_READ_CONSISTENCY_SECONDS"),
 };
 
 /** Field tables by section. */

@@ -8,6 +8,8 @@ import type { ConfigInput } from "./types.js";
 
 /** Where {@link resolveSessionConfig} reads from; every source optional. */
 export interface ResolveOptions {
+  /** Defaults of the caller (e.g. a command's own), below every other source. */
+  defaults?: ConfigInput;
   /** A JSON or YAML config file. */
   file?: string;
   /** Environment to read `VCF_AGENT_*` from; pass `process.env` explicitly to use it. */
@@ -18,7 +20,7 @@ export interface ResolveOptions {
 
 /**
  * Builds a SessionConfig from a file, the environment and explicit overrides, with
- * precedence level defaults < file < env < overrides: the level is taken from the
+ * precedence level defaults < caller defaults < file < env < overrides: the level is taken from the
  * highest-precedence source that sets it, then every explicitly set option overrides
  * that level's defaults. Errors name each option as its source wrote it.
  *
@@ -27,6 +29,7 @@ export interface ResolveOptions {
  */
 export async function resolveSessionConfig(opts: ResolveOptions = {}): Promise<SessionConfig> {
   const sources: ConfigInput[] = [];
+  if (opts.defaults !== undefined) sources.push(opts.defaults);
   if (opts.file !== undefined) sources.push(await loadConfigFile(opts.file));
   if (opts.env !== undefined) sources.push(configFromEnv(opts.env));
   if (opts.overrides !== undefined) sources.push(opts.overrides);

@@ -68,6 +68,13 @@ export interface StoreOptions {
    * store reads itself. Values that look like secrets are never logged or reported.
    */
   storageOptions?: Readonly<Record<string, string>>;
+  /**
+   * How often (seconds) a reader checks the table for versions committed by other processes
+   * (LanceDB's read consistency interval): serving replicas see rows an ingest elsewhere
+   * appended within this interval. 0 checks on every read; unset never checks (a handle sees
+   * the version it opened).
+   */
+  readConsistencySeconds?: number;
 }
 
 /**

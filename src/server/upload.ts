@@ -5,7 +5,8 @@
  * time — the identity ingest checkpoints record — still match and the ingest resumes.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { once } from "node:events";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Transform, type Readable } from "node:stream";
@@ -32,6 +33,7 @@ export async function receiveUpload(body: Readable, dir: string, name: string, l
   const partial = join(dir, `${PARTIAL}${randomUUID()}`);
   const hash = createHash("sha256");
   let bytes = 0;
+  let file: WriteStream | undefined;
   const meter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       bytes += chunk.length;
@@ -47,7 +49,7 @@ export async function receiveUpload(body: Readable, dir: string, name: string, l
   try {
     // Not pipeline(body, …): that would destroy the request on a 413, and the client
     // would see a reset instead of the answer. A client that goes away fails the write.
-    const written = pipeline(meter, createWriteStream(partial, { flags: "wx" }));
+    const written = pipeline(meter, (file = createWriteStream(partial, { flags: "wx" })));
     body.once("error", (e) => meter.destroy(e));
     body.once("close", () => {
       if (!body.readableEnded) meter.destroy(new HttpError(400, "the client closed the connection before the body ended"));
@@ -55,6 +57,12 @@ export async function receiveUpload(body: Readable, dir: string, name: string, l
     body.pipe(meter);
     await written;
   } catch (err) {
+    // The file may still be opening when the pipeline fails: removing it before the stream
+    // has closed would let the open create it again afterwards.
+    if (file !== undefined && !file.closed) {
+      file.destroy();
+      await once(file, "close").catch(() => undefined);
+    }
     await rm(partial, { force: true });
     throw err;
   }

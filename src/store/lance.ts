@@ -86,6 +86,7 @@ export class VariantStore {
     const db = await wrap(where, () =>
       lancedb.connect(dir ?? uri, {
         ...(options.storageOptions === undefined ? {} : { storageOptions: options.storageOptions }),
+        ...(options.readConsistencySeconds === undefined ? {} : { readConsistencyInterval: options.readConsistencySeconds }),
         session: new lancedb.Session(
           BigInt(Math.round((options.indexCacheMb ?? DEFAULT_INDEX_CACHE_MB) * MiB)),
           BigInt(Math.round((options.metadataCacheMb ?? DEFAULT_METADATA_CACHE_MB) * MiB)),

@@ -22,6 +22,8 @@ export interface ConnectOptions {
   readonly readOnly?: boolean;
   /** Passed to LanceDB for object stores (e.g. `aws_region`); never logged. */
   readonly storageOptions?: Record<string, string>;
+  /** Seconds between checks for versions other processes committed (LanceDB's read consistency interval); unset: never. */
+  readonly readConsistencySeconds?: number;
   /** LanceDB's metadata cache (file metadata and manifests), MiB; default {@link DEFAULT_METADATA_CACHE_MB}. */
   readonly metadataCacheMb?: number;
   /** LanceDB's index cache (loaded ANN/scalar index parts), MiB; default {@link DEFAULT_INDEX_CACHE_MB}. */
@@ -139,8 +141,11 @@ export interface VectorIndexResult extends VectorIndexShape {
   readonly seconds: number;
 }
 
-/** The connect options a session's store configuration gives (object-store options when set). */
-export function storageOf(config: { readonly store: { readonly storageOptions?: Readonly<Record<string, string>> | undefined } }): Pick<ConnectOptions, "storageOptions"> {
+/** The connect options a session's store configuration gives (object-store options, read consistency). */
+export function storageOf(config: {
+  readonly store: { readonly storageOptions?: Readonly<Record<string, string>> | undefined; readonly readConsistencySeconds?: number | undefined };
+}): Pick<ConnectOptions, "storageOptions" | "readConsistencySeconds"> {
   const o = config.store.storageOptions;
-  return o === undefined ? {} : { storageOptions: { ...o } };
+  const r = config.store.readConsistencySeconds;
+  return { ...(o === undefined ? {} : { storageOptions: { ...o } }), ...(r === undefined ? {} : { readConsistencySeconds: r }) };
 }
