@@ -1,10 +1,11 @@
 import type { Command } from "commander";
 import { VcfAgentError } from "../errors.js";
-import { ingestVcf, type IngestSummary } from "../pipeline/ingest.js";
+import { ingestVcf, type IngestProgress, type IngestSummary } from "../pipeline/ingest.js";
+import { ingestWithWorkers, type ShardedIngestSummary } from "../pipeline/workers.js";
 import { startIngestMetrics } from "./_ingest-metrics.js";
 import { Progress } from "./_progress.js";
 import { action, write } from "./_run.js";
-import { configOptions, sessionFromFlags, type ConfigFlags } from "./_config.js";
+import { configOptions, intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";
 
 interface IngestFlags extends ConfigFlags {
   region?: string;
@@ -13,6 +14,7 @@ interface IngestFlags extends ConfigFlags {
   format: string;
   index?: boolean;
   metricsPort?: string;
+  workers?: string;
 }
 
 /** The end-of-ingest summary, as people read it. */
@@ -31,6 +33,13 @@ export function formatSummary(s: IngestSummary): string {
   if (s.warnings > 0) lines.push(`  warnings: ${s.warnings}`, ...s.warningMessages.map((m) => `    ${m}`));
   if (s.skippedInvalid > 0) lines.push(...s.invalidMessages.map((m) => `    skipped: ${m}`));
   if (s.interrupted) lines.push("  rerun the same command to resume; nothing committed is lost");
+  const sharded = s as Partial<ShardedIngestSummary>;
+  if (sharded.workers !== undefined && sharded.workers.length > 0) {
+    lines.push(`  shards: ${sharded.shards}, ${sharded.retries} retried after their worker stopped`);
+    for (const w of sharded.workers) {
+      lines.push(`    worker ${w.worker} (pid ${w.pid}): ${w.shards} shards, ${w.variantsWritten} written, ${w.seconds.toFixed(1)} s, peak RSS ${w.peakRssMb} MB${w.lost ? `, stopped (${w.lost})` : ""}`);
+    }
+  }
   return lines.join("\n") + "\n";
 }
 
@@ -47,6 +56,7 @@ export function registerIngest(program: Command): void {
     .option("--format <format>", "summary as text or json", "text")
     .option("--quiet", "no progress output")
     .option("--metrics-port <port>", "serve Prometheus metrics at http://127.0.0.1:PORT/metrics while ingesting")
+    .option("--workers <n>", "split the file by its tabix/CSI index and ingest it with N local worker processes")
     .action(
       action(async (file: string, flags: IngestFlags) => {
         if (flags.onInvalid !== "error" && flags.onInvalid !== "skip") {
@@ -66,7 +76,27 @@ export function registerIngest(program: Command): void {
         process.on("SIGINT", stop);
         process.on("SIGTERM", stop);
         let progress: Progress | undefined;
+        const onProgress = (p: IngestProgress): void => {
+          exporter?.progress(p);
+          progress ??= new Progress("ingest", { quiet: flags.quiet ?? false, totalBytes: p.totalBytes });
+          progress.update({ variants: p.variantsRead, bytesRead: p.bytesRead, totalBytes: p.totalBytes });
+        };
         try {
+          if (flags.workers !== undefined) {
+            if (flags.region !== undefined) throw new VcfAgentError("options --workers and --region: a sharded ingest reads the whole file; use one or the other", "USAGE");
+            const summary = await ingestWithWorkers({
+              input: file,
+              config,
+              workers: intFlag("--workers", flags.workers, 1),
+              onInvalid: flags.onInvalid,
+              ...(flags.index ? { buildIndex: true } : {}),
+              onProgress,
+            });
+            exporter?.finish(summary);
+            progress?.stop();
+            await write(flags.format === "json" ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary));
+            return;
+          }
           const summary = await ingestVcf({
             input: file,
             config,
@@ -75,11 +105,7 @@ export function registerIngest(program: Command): void {
             signal: controller.signal,
             ...(flags.index ? { buildIndex: true } : {}),
             ...(exporter ? { provider: exporter.provider } : {}),
-            onProgress: (p) => {
-              exporter?.progress(p);
-              progress ??= new Progress("ingest", { quiet: flags.quiet ?? false, totalBytes: p.totalBytes });
-              progress.update({ variants: p.variantsRead, bytesRead: p.bytesRead, totalBytes: p.totalBytes });
-            },
+            onProgress,
           });
           exporter?.finish(summary);
           progress?.stop();

@@ -9,7 +9,9 @@ import type { EmbeddingProvider } from "../providers/provider.js";
 import { createProvider, readyProvider } from "../providers/create.js";
 import { VariantEmbeddingService, type OptimizationStats } from "../embedding/service.js";
 import type { StageBatch } from "../reduce/stage.js";
-import { storageOf, VariantStore } from "../store/index.js";
+import { storageOf, VariantStore, type Filter } from "../store/index.js";
+import { VcfAgentError } from "../errors.js";
+import { parseRegion, type Region } from "../vcf/region.js";
 import { annotationLayout } from "../vcf/annotations/index.js";
 import { summarizeVariant, type VariantSummary } from "../vcf/describe.js";
 import { openVcf, type VcfReader } from "../vcf/reader.js";
@@ -47,6 +49,13 @@ export interface IngestOptions {
   readonly provider?: EmbeddingProvider;
   /** An open store to write to; default: connect to `config.store`. */
   readonly store?: VariantStore;
+  /**
+   * This run is one shard of a file split across workers (see ./workers.ts): it reads only the
+   * records that start in `region` and owns them. Rows of the region already in the table can
+   * only be an earlier attempt's (a retried shard): they are skipped, everything else is
+   * appended, so a retry never duplicates a row and shards never conflict on a merge.
+   */
+  readonly shard?: boolean;
 }
 
 /** What an ingest did, every figure measured. */
@@ -124,18 +133,23 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
           });
   options.onProgress?.({ variantsRead: 0, variantsWritten: 0, bytesRead: 0, totalBytes: undefined, phase: "training" });
   const ts = await stageForTable(store, provider, config, true, training, options.signal);
+  const shard = options.shard === true;
+  if (shard && options.region === undefined) throw new VcfAgentError("a shard ingest needs a region", "USAGE");
   const reader = await openVcf(options.input, {
-    ...(options.region === undefined ? {} : { region: options.region }),
+    ...(options.region === undefined ? {} : { region: options.region, regionStartsWithin: shard }),
     onInvalid: options.onInvalid ?? "error",
   });
   const service = new VariantEmbeddingService(config, { provider, stage: ts.stage });
-  const sourceId = await identify(options.input, options.region);
+  // A shard's progress is kept by whoever planned it; its retry finds its own rows by region instead.
+  const sourceId = shard ? null : await identify(options.input, options.region);
   const checkpoints = CheckpointStore.of(store);
   const checkpoint = sourceId && checkpoints ? await checkpoints.load(sourceId) : null;
   const resumeAt = checkpoint?.variantsCommitted ?? 0;
   const rowsAtStart = store.dims === null ? 0 : await store.count();
   // The table holds only this file's committed prefix: a fresh table, or a checkpoint whose row count still matches.
-  const exclusive = resumeAt === 0 ? rowsAtStart === 0 : checkpoint?.exclusive === true && checkpoint.tableRows === rowsAtStart;
+  const exclusive = shard || (resumeAt === 0 ? rowsAtStart === 0 : checkpoint?.exclusive === true && checkpoint.tableRows === rowsAtStart);
+  const owned = shard && rowsAtStart > 0 ? await idsInRegion(store, parseRegion(options.region as string, reader.source)) : new Set<string>();
+  let ownedSkipped = 0;
   const ids = exclusive ? new SentIds() : null;
 
   const writer = new TableWriter(store, reader.source, options.writeBatchRows ?? DEFAULT_WRITE_ROWS, ids, async (p) => {
@@ -197,6 +211,11 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
         // The skipped prefix is what the table holds: its ids are "sent" for the append decision.
         if (ids !== null) for (let i = 0; i < n; i++) ids.take(variants[i]!.variantId, variants[i]!.chrom, variants[i]!.pos);
         variants = variants.slice(n);
+      }
+      if (owned.size > 0) {
+        const before = variants.length;
+        variants = variants.filter((v) => !owned.has(v.variantId));
+        ownedSkipped += before - variants.length;
       }
       if (variants.length > 0) {
         const rows = variants.map((v) => summarizeVariant(v, layout));
@@ -260,7 +279,7 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
     records: st.records,
     variantsRead: read,
     variantsWritten: writer.counts.inserted,
-    variantsAlreadyStored: resumeAt + writer.counts.skipped,
+    variantsAlreadyStored: resumeAt + writer.counts.skipped + ownedSkipped,
     skippedReferenceOnly: st.skippedReferenceOnly,
     skippedInvalid: st.skippedInvalid,
     duplicatesInFile: writer.counts.duplicatesInBatch,
@@ -282,6 +301,14 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
     writes: { appends: writer.counts.appends, lookups: writer.counts.lookups, merges: writer.counts.merges },
     optimization: stats,
   };
+}
+
+/** The ids the table stores in `region` (a shard's rows from an earlier attempt). */
+async function idsInRegion(store: VariantStore, region: Region): Promise<Set<string>> {
+  const ids = new Set<string>();
+  const filters: Filter[] = [{ field: "chrom", op: "=", value: region.chrom }, { field: "pos", op: "between", value: [region.start, region.end ?? Number.MAX_SAFE_INTEGER] }];
+  await store.forEachId((id) => ids.add(id), filters);
+  return ids;
 }
 
 /** Tables smaller than this are searched exactly; an ANN index would not pay for itself. */

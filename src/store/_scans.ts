@@ -1,14 +1,18 @@
 /** Reads of a variant table that walk a column: ids, value counts, exact id look-ups. */
+import { join } from "node:path";
 import type * as lancedb from "@lancedb/lancedb";
 import { VcfAgentError } from "../errors.js";
+import { directoryBytes } from "./_disk.js";
+import type { IndexSummary } from "./options.js";
 import { wrap } from "./_lance-errors.js";
 import { sqlLiteral } from "./filters.js";
 
-/** Calls `onId` with every stored variant_id, streaming; returns how many. */
-export async function scanIds(table: lancedb.Table, onId: (id: string) => void, where: string): Promise<number> {
+/** Calls `onId` with every stored variant_id (of the rows matching the SQL `predicate`, when given), streaming; returns how many. */
+export async function scanIds(table: lancedb.Table, onId: (id: string) => void, where: string, predicate?: string): Promise<number> {
   let n = 0;
   await wrap(where, async () => {
-    for await (const batch of table.query().select(["variant_id"])) {
+    const query = predicate === undefined ? table.query() : table.query().where(predicate);
+    for await (const batch of query.select(["variant_id"])) {
       const col = batch.getChild("variant_id");
       if (col === null) throw new VcfAgentError(`${where}: has no variant_id column`, "STORE");
       for (let i = 0; i < batch.numRows; i++) onId(String(col.get(i)));
@@ -48,4 +52,29 @@ export async function storedAmong(table: lancedb.Table, ids: readonly string[], 
   const column = result.getChild("variant_id");
   for (let r = 0; r < result.numRows; r++) found.add(String(column?.get(r)));
   return found;
+}
+
+/** What each of a table's indexes covers, and its bytes on disk (local tables). */
+export async function indexSummaries(
+  table: lancedb.Table,
+  configs: readonly lancedb.IndexConfig[],
+  rows: number,
+  tableDir: string | null,
+  where: string,
+): Promise<IndexSummary[]> {
+  const indices: IndexSummary[] = [];
+  for (const c of configs) {
+    const s = await wrap(where, () => table.indexStats(c.name));
+    const bytesOnDisk = tableDir === null || c.indexUuid === undefined ? ("unknown" as const) : await directoryBytes(join(tableDir, "_indices", c.indexUuid));
+    indices.push({
+      name: c.name,
+      type: c.indexType,
+      columns: [...c.columns],
+      indexedRows: s?.numIndexedRows ?? 0,
+      unindexedRows: s?.numUnindexedRows ?? rows,
+      ...(s?.distanceType !== undefined ? { distanceType: s.distanceType } : {}),
+      bytesOnDisk,
+    });
+  }
+  return indices;
 }

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 import { VcfAgentError } from "../errors.js";
 import { storeError, wrap } from "./_lance-errors.js";
-import { countValues, scanIds, storedAmong } from "./_scans.js";
+import { countValues, indexSummaries, scanIds, storedAmong } from "./_scans.js";
 import { checkDbDirectory, directoryBytes, localPath } from "./_disk.js";
 import { NativeWrites } from "./_native-write.js";
 import { readPcaSummary, summarizeModelBytes, type PcaModelSummary } from "../reduce/model-file.js";
@@ -226,6 +226,19 @@ export class VariantStore {
     }
   }
 
+  /**
+   * Creates the table with no rows at width `dims` when it does not exist yet, so that writers
+   * started afterwards (the workers of one sharded ingest) all append to it and none creates it.
+   */
+  async createEmpty(dims: number): Promise<void> {
+    if (this.#table !== null) return;
+    const where = this.#where();
+    const empty = { variantId: [], chrom: [], pos: [], ref: [], alt: [], id: [], filter: [], description: [], vectors: new Float32Array(0), dims, source: "" };
+    const table = (await this.#tryCreate(prepareBatch(empty, where).table, where)) ?? (await wrap(where, () => this.#db.openTable(this.tableName)));
+    this.#table = table;
+    this.#dims = (await widthOf(table, where)).dims;
+  }
+
   /** Rows stored, optionally only those matching all `filters`. */
   async count(filters?: readonly (Filter | string)[]): Promise<number> {
     const predicate = compileFilters(filters);
@@ -235,16 +248,15 @@ export class VariantStore {
   }
 
   /**
-   * Calls `onId` with every stored variant_id, streamed a batch at a time (no list of all
-   * ids is built). Waits for writes already started.
+   * Calls `onId` with every stored variant_id (of the rows matching `filters`, when given),
+   * streamed a batch at a time (no list of all ids is built). Waits for writes already started.
    * @returns how many ids were read.
    */
-  async forEachId(onId: (id: string) => void): Promise<number> {
+  async forEachId(onId: (id: string) => void, filters?: readonly (Filter | string)[]): Promise<number> {
     await this.#writes;
     const table = this.#table;
     if (table === null) return 0;
-    const where = this.#where();
-    return scanIds(table, onId, where);
+    return scanIds(table, onId, this.#where(), filters === undefined || filters.length === 0 ? undefined : compileFilters(filters));
   }
 
   /**
@@ -381,21 +393,7 @@ export class VariantStore {
       wrap(where, () => table.version()),
       wrap(where, () => table.listIndices()),
     ]);
-    const indices: IndexSummary[] = [];
-    for (const c of configs) {
-      const s = await wrap(where, () => table.indexStats(c.name));
-      const bytesOnDisk =
-        tableDir === null || c.indexUuid === undefined ? ("unknown" as const) : await directoryBytes(path.join(tableDir, "_indices", c.indexUuid));
-      indices.push({
-        name: c.name,
-        type: c.indexType,
-        columns: [...c.columns],
-        indexedRows: s?.numIndexedRows ?? 0,
-        unindexedRows: s?.numUnindexedRows ?? rows,
-        ...(s?.distanceType !== undefined ? { distanceType: s.distanceType } : {}),
-        bytesOnDisk,
-      });
-    }
+    const indices = await indexSummaries(table, configs, rows, tableDir, where);
     const bytesOnDisk = tableDir === null ? ("unknown" as const) : await directoryBytes(tableDir);
     return { uri: this.uri, table: this.tableName, exists: true, rows, dims: this.#dims, version, bytesOnDisk, indices, pcaModel };
   }

@@ -26,6 +26,8 @@ export interface ReadOptions {
    * Needs a bgzip-compressed file with a `.tbi` or `.csi` index next to it (or `indexPath`).
    */
   region?: string;
+  /** With `region`: only records that start in it, as the shards of one file need (each record in one shard). */
+  regionStartsWithin?: boolean;
   /** Index file for `region` when it is not `FILE.tbi` / `FILE.csi`. */
   indexPath?: string;
   /**
@@ -136,6 +138,7 @@ export class VcfReader {
         parser: p,
         warn,
         signal: options.signal,
+        startsWithin: options.regionStartsWithin,
       });
       regionBytes = region.bytesRead;
       return new VcfReader(source, head.header, counters, region.produce, () => undefined);

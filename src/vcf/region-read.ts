@@ -20,6 +20,8 @@ export interface RegionReadArgs {
   readonly parser: RecordParser;
   readonly warn: WarnFn;
   readonly signal: AbortSignal | undefined;
+  /** Only records that start in the region (shards); default: every record overlapping it. */
+  readonly startsWithin?: boolean | undefined;
 }
 
 /** A prepared region read: the variant producer and the compressed bytes it fetched so far. */
@@ -42,7 +44,7 @@ export async function prepareRegionRead(a: RegionReadArgs): Promise<RegionRead> 
   const contigLength = a.header.contigs.get(region.chrom)?.length;
   const produce = async function* (): AsyncGenerator<VcfVariant[]> {
     if (!known) return;
-    for await (const lines of regionLines(tabix, region, contigLength, a.signal)) yield* parseLines(a.parser, lines);
+    for await (const lines of regionLines(tabix, region, contigLength, a.signal, undefined, a.startsWithin === true)) yield* parseLines(a.parser, lines);
   };
   return { produce, bytesRead: () => tabix.bytesRead() };
 }

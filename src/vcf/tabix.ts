@@ -86,7 +86,9 @@ const DEFAULT_PLAN: WindowPlan = { budgetBytes: WINDOW_BUDGET_BYTES, targetLines
  * index chunks fit `plan.budgetBytes` is read at once; a larger one in windows whose
  * width follows the observed record density, aiming at `plan.targetLines` per window.
  * (The index's byte estimate is not used to size windows: chunks of long records sit in
- * high-level bins and make every small window look as large as the contig.)
+ * high-level bins and make every small window look as large as the contig.) With
+ * `startsWithin`, only records that start in the region are yielded, so the regions of a
+ * file's shards give every record exactly once.
  */
 export async function* regionLines(
   src: TabixSource,
@@ -94,6 +96,7 @@ export async function* regionLines(
   contigLength: number | undefined,
   signal?: AbortSignal,
   plan: WindowPlan = DEFAULT_PLAN,
+  startsWithin = false,
 ): AsyncGenerator<string[]> {
   const { file } = src;
   const maxEnd = (await tabixCall(src, file.getMetadata())).maxRefLength;
@@ -109,7 +112,8 @@ export async function* regionLines(
     const we = Math.min(endExcl, ws + width);
     const lines: string[] = [];
     // Later windows drop records that start before them: those overlapped an earlier window and were emitted there.
-    const lowest = first ? Number.NEGATIVE_INFINITY : ws;
+    // With startsWithin (shards of one file) the first window does too: the shard before owns them.
+    const lowest = first && !startsWithin ? Number.NEGATIVE_INFINITY : ws;
     const lineCallback = (line: string, _offset: number, start0: number): void => {
       if (start0 >= lowest) lines.push(line);
     };

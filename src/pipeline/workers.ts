@@ -1,0 +1,259 @@
+/**
+ * `vcf-agent ingest FILE --workers N`: one file over N local worker processes. The planner
+ * fits (or reuses) the table's PCA model once and stores it with the table, splits the file
+ * into shards by its index (./shards.ts), and hands shards to workers (./_shard-worker.ts),
+ * which append to the one table. A shard whose worker dies is given to a new worker; the
+ * retry skips the rows the dead one committed (a shard owns its region), so the table ends
+ * with exactly the file's variants. Indexes are built once, at the end.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import type { SessionConfig } from "../config.js";
+import { VcfAgentError, type ErrorCode } from "../errors.js";
+import { createProvider, readyProvider } from "../providers/create.js";
+import { storageOf, VariantStore } from "../store/index.js";
+import { ingestVcf, MIN_INDEX_ROWS, type IngestProgress, type IngestSummary } from "./ingest.js";
+import { planShards, type Shard } from "./shards.js";
+import { persistPendingModel, stageForTable } from "./table-stage.js";
+import { sampleTrainingVectors } from "./training.js";
+
+/** A shard job as a worker gets it. */
+export interface ShardJob {
+  readonly id: number;
+  readonly input: string;
+  readonly region: string;
+  readonly config: { memoryOptimization: object; embedding: object; store: object };
+  readonly onInvalid?: "error" | "skip";
+}
+
+/** What a worker reports. */
+export type WorkerMessage =
+  | { type: "ready" }
+  | { type: "progress"; id: number; variantsRead: number; variantsWritten: number; bytesRead: number }
+  | { type: "done"; id: number; summary: IngestSummary }
+  | { type: "failed"; id: number; message: string; code: string };
+
+/** Figures of one worker process. */
+export interface WorkerFigures {
+  readonly worker: number;
+  readonly pid: number;
+  readonly shards: number;
+  readonly variantsWritten: number;
+  readonly seconds: number;
+  readonly peakRssMb: number;
+  /** Why it stopped early (killed, crashed), when it did. */
+  readonly lost?: string;
+}
+
+/** The summary of a sharded ingest: the usual figures summed over shards, and per worker. */
+export interface ShardedIngestSummary extends IngestSummary {
+  readonly shards: number;
+  /** Shard attempts given to a new worker after theirs died. */
+  readonly retries: number;
+  readonly workers: readonly WorkerFigures[];
+}
+
+/** Options of {@link ingestWithWorkers}. */
+export interface WorkersOptions {
+  readonly input: string;
+  readonly config: SessionConfig;
+  readonly workers: number;
+  readonly onInvalid?: "error" | "skip";
+  readonly buildIndex?: boolean;
+  readonly onProgress?: (p: IngestProgress) => void;
+  /** Shards per worker (more than one evens out uneven shards); default 4. */
+  readonly shardsPerWorker?: number;
+  /** Attempts per shard before the ingest fails; default 3. */
+  readonly attempts?: number;
+}
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(["VCF_FORMAT", "VCF_IO", "VCF_REGION", "CONFIG", "PROVIDER", "CACHE", "PCA", "STORE", "USAGE"]);
+const WORKER_ENTRY = fileURLToPath(new URL("./_shard-worker.js", import.meta.url));
+
+/** Ingests `input` with `workers` local processes; see the module comment. */
+export async function ingestWithWorkers(options: WorkersOptions): Promise<ShardedIngestSummary> {
+  const t0 = performance.now();
+  const { config, input } = options;
+  const mem = config.memoryOptimization;
+  if (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > 256) {
+    throw new VcfAgentError(`option --workers: expected an integer from 1 to 256, got ${String(options.workers)}`, "USAGE");
+  }
+  const shards = await planShards(input, options.workers * (options.shardsPerWorker ?? 4));
+  if (shards.length === 0) {
+    // Nothing the index can split (a header-only file): one ordinary ingest says what it holds.
+    const summary = await ingestVcf({ input, config, ...(options.onInvalid ? { onInvalid: options.onInvalid } : {}) });
+    return { ...summary, shards: 0, retries: 0, workers: [] };
+  }
+  const store = await VariantStore.connect(config.store.uri, { table: config.store.table, ...storageOf(config) });
+  let note: string;
+  try {
+    // The model first, once: every worker then projects with the one stored model.
+    const provider = await readyProvider(createProvider(config.embedding, mem));
+    options.onProgress?.({ variantsRead: 0, variantsWritten: 0, bytesRead: 0, totalBytes: undefined, phase: "training" });
+    const ts = await stageForTable(store, provider, config, true, (size) => sampleTrainingVectors(input, { size, provider }));
+    await persistPendingModel(ts);
+    note = ts.note;
+    // Created here, before any worker starts: workers then only append (concurrent creates would conflict).
+    await store.createEmpty(ts.stage.outputDimensions ?? provider.dimensions);
+  } finally {
+    store.close();
+  }
+  const run = await runPool(shards, options);
+  const reopened = await VariantStore.connect(config.store.uri, { table: config.store.table, ...storageOf(config) });
+  try {
+    let index: IngestSummary["index"] = null;
+    if ((options.buildIndex ?? mem.annIndex !== "none") && mem.annIndex !== "none" && (await reopened.count()) >= MIN_INDEX_ROWS) {
+      options.onProgress?.({ variantsRead: run.read, variantsWritten: run.written, bytesRead: run.bytes, totalBytes: run.totalBytes, phase: "indexing" });
+      const r = await reopened.createVectorIndex({ type: mem.annIndex });
+      index = { type: mem.annIndex, seconds: r.seconds };
+    }
+    return combine(run.summaries, { seconds: (performance.now() - t0) / 1000, note, tableRows: await reopened.count(), dims: reopened.dims, index, shards: shards.length, retries: run.retries, workers: run.workers });
+  } finally {
+    reopened.close();
+  }
+}
+
+interface PoolResult {
+  summaries: IngestSummary[];
+  workers: WorkerFigures[];
+  retries: number;
+  read: number;
+  written: number;
+  bytes: number;
+  totalBytes: number;
+}
+
+/** Runs every shard on a pool of `options.workers` processes, replacing any that dies. */
+function runPool(shards: readonly Shard[], options: WorkersOptions): Promise<PoolResult> {
+  const config = { memoryOptimization: options.config.memoryOptimization.toJSON(), embedding: { ...options.config.embedding }, store: { ...options.config.store } };
+  const pending = shards.map((s, id) => ({ id, shard: s, attempts: 0 }));
+  const totalBytes = shards.reduce((a, s) => a + s.bytes, 0);
+  const live = new Map<number, { read: number; written: number; bytes: number }>();
+  const doneFigures = { read: 0, written: 0, bytes: 0 };
+  const summaries: IngestSummary[] = [];
+  const figures: WorkerFigures[] = [];
+  let retries = 0;
+  let finished = 0;
+  let workerNo = 0;
+  return new Promise((resolve, reject) => {
+    let failed = false;
+    const children = new Set<ChildProcess>();
+    const fail = (err: Error): void => {
+      if (failed) return;
+      failed = true;
+      for (const c of children) c.kill("SIGTERM");
+      reject(err);
+    };
+    const report = (): void => {
+      let read = doneFigures.read;
+      let written = doneFigures.written;
+      let bytes = doneFigures.bytes;
+      for (const p of live.values()) {
+        read += p.read;
+        written += p.written;
+        bytes += p.bytes;
+      }
+      options.onProgress?.({ variantsRead: read, variantsWritten: written, bytesRead: Math.min(bytes, totalBytes), totalBytes, phase: "reading" });
+    };
+    const spawn = (): void => {
+      const n = ++workerNo;
+      const started = performance.now();
+      const child = fork(WORKER_ENTRY, [], { stdio: ["ignore", "ignore", "inherit", "ipc"], serialization: "advanced" });
+      children.add(child);
+      let current: (typeof pending)[number] | undefined;
+      const mine = { shards: 0, written: 0, peak: 0 };
+      const next = (): void => {
+        current = pending.shift();
+        if (current === undefined) {
+          child.disconnect();
+          return;
+        }
+        current.attempts++;
+        live.set(current.id, { read: 0, written: 0, bytes: 0 });
+        child.send({ id: current.id, input: options.input, region: current.shard.region, config, ...(options.onInvalid ? { onInvalid: options.onInvalid } : {}) } satisfies ShardJob);
+      };
+      child.on("message", (m: WorkerMessage) => {
+        if (failed) return;
+        if (m.type === "ready") next();
+        else if (m.type === "progress") {
+          live.set(m.id, { read: m.variantsRead, written: m.variantsWritten, bytes: Math.min(m.bytesRead, shards[m.id]?.bytes ?? m.bytesRead) });
+          report();
+        } else if (m.type === "done") {
+          live.delete(m.id);
+          summaries.push(m.summary);
+          doneFigures.read += m.summary.variantsRead;
+          doneFigures.written += m.summary.variantsWritten;
+          doneFigures.bytes += shards[m.id]?.bytes ?? 0;
+          mine.shards++;
+          mine.written += m.summary.variantsWritten;
+          mine.peak = Math.max(mine.peak, m.summary.peakRssMb);
+          finished++;
+          report();
+          next(); // no shard left: this worker is let go
+          if (finished === shards.length) for (const c of children) if (c.connected) c.disconnect();
+        } else if (m.type === "failed") {
+          fail(new VcfAgentError(`${m.message} (shard ${shards[m.id]?.region} of ${options.input})`, KNOWN_CODES.has(m.code) ? (m.code as ErrorCode) : "STORE"));
+        }
+      });
+      child.on("exit", (code, signal) => {
+        children.delete(child);
+        const lost = current !== undefined && live.has(current.id);
+        figures.push({ worker: n, pid: child.pid ?? 0, shards: mine.shards, variantsWritten: mine.written, seconds: Math.round((performance.now() - started) / 10) / 100, peakRssMb: mine.peak, ...(lost ? { lost: signal ?? `exit ${code}` } : {}) });
+        if (finished === shards.length && children.size === 0) resolve({ summaries, workers: figures, retries, ...doneFigures, totalBytes });
+        if (failed || !lost || current === undefined) return;
+        // The worker died mid-shard: the shard goes to a new worker, which skips what was committed.
+        live.delete(current.id);
+        if (current.attempts >= (options.attempts ?? 3)) {
+          fail(new VcfAgentError(`${options.input} (region ${current.shard.region}): worker ${n} stopped (${signal ?? `exit ${code}`}) on each of ${current.attempts} attempts`, "STORE"));
+          return;
+        }
+        retries++;
+        pending.unshift(current);
+        spawn();
+      });
+    };
+    for (let i = 0; i < Math.min(options.workers, pending.length); i++) spawn();
+    if (pending.length === 0) resolve({ summaries, workers: figures, retries, ...doneFigures, totalBytes });
+  });
+}
+
+/** One summary for the whole file from its shards' summaries. */
+function combine(
+  parts: readonly IngestSummary[],
+  extra: { seconds: number; note: string; tableRows: number; dims: number | null; index: IngestSummary["index"]; shards: number; retries: number; workers: WorkerFigures[] },
+): ShardedIngestSummary {
+  const sum = (f: (s: IngestSummary) => number) => parts.reduce((a, s) => a + f(s), 0);
+  const first = parts[0];
+  if (first === undefined) throw new VcfAgentError("internal: no shard finished", "STORE");
+  const hits = sum((s) => s.optimization.cacheStats.hits);
+  const lookups = hits + sum((s) => s.optimization.cacheStats.misses);
+  const read = sum((s) => s.variantsRead);
+  return {
+    ...first,
+    records: sum((s) => s.records),
+    variantsRead: read,
+    variantsWritten: sum((s) => s.variantsWritten),
+    variantsAlreadyStored: sum((s) => s.variantsAlreadyStored),
+    skippedReferenceOnly: sum((s) => s.skippedReferenceOnly),
+    skippedInvalid: sum((s) => s.skippedInvalid),
+    duplicatesInFile: sum((s) => s.duplicatesInFile),
+    resumedFrom: 0,
+    interrupted: false,
+    seconds: extra.seconds,
+    variantsPerSecond: extra.seconds > 0 ? Math.round(read / extra.seconds) : 0,
+    peakRssMb: Math.max(...parts.map((s) => s.peakRssMb), Math.round(process.resourceUsage().maxRSS / 1024)),
+    cacheHitRate: lookups === 0 ? 0 : Math.round((10000 * hits) / lookups) / 100,
+    dims: extra.dims ?? first.dims,
+    reduction: extra.note,
+    tableRows: extra.tableRows,
+    index: extra.index,
+    warnings: sum((s) => s.warnings),
+    invalidMessages: parts.flatMap((s) => s.invalidMessages).slice(0, 100),
+    warningMessages: parts.flatMap((s) => s.warningMessages).slice(0, 100),
+    writes: { appends: sum((s) => s.writes.appends), lookups: sum((s) => s.writes.lookups), merges: sum((s) => s.writes.merges) },
+    shards: extra.shards,
+    retries: extra.retries,
+    workers: extra.workers.sort((a, b) => a.worker - b.worker),
+  };
+}
