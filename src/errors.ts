@@ -4,16 +4,14 @@
  */
 
 /** Stable error codes; the CLI maps them to exit statuses. */
-export type ErrorCode =
-  | "VCF_FORMAT"
-  | "VCF_IO"
-  | "VCF_REGION"
-  | "CONFIG"
-  | "PROVIDER"
-  | "CACHE"
-  | "PCA"
-  | "STORE"
-  | "USAGE";
+/** Every error code, in one list (a worker process reports its error's code as text). */
+export const ERROR_CODES = ["VCF_FORMAT", "VCF_IO", "VCF_REGION", "CONFIG", "PROVIDER", "CACHE", "PCA", "STORE", "USAGE"] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** True when `code` is one of {@link ERROR_CODES}. */
+export function isErrorCode(code: string): code is ErrorCode {
+  return (ERROR_CODES as readonly string[]).includes(code);
+}
 
 /** Base class of all deliberate vcf-agent errors. */
 export class VcfAgentError extends Error {

@@ -243,14 +243,12 @@ const FIELD_COLUMNS: readonly [keyof typeof AGENT_FILTER_FIELDS, MetadataColumn 
 
 const valueCache = new WeakMap<VariantStore, { version: number | null; fields: unknown[] }>();
 
-/** Each filterable field with its 10 most frequent values (one scan per column, cached per table version). */
+/** Each filterable field with its 10 most frequent values (one scan of those columns, cached per table version). */
 async function topValues(store: VariantStore, version: number | null): Promise<{ field: string; description: string; top_values: { value: string; count: number }[] }[]> {
   const cached = valueCache.get(store);
   if (cached !== undefined && cached.version === version) return cached.fields as never;
-  const fields = [];
-  for (const [field, column] of FIELD_COLUMNS) {
-    fields.push({ field, description: AGENT_FILTER_FIELDS[field], top_values: column === null ? [] : await store.valueCounts(column, 10) });
-  }
+  const counts = await store.valueCounts(FIELD_COLUMNS.flatMap(([, column]) => (column === null ? [] : [column])), 10);
+  const fields = FIELD_COLUMNS.map(([field, column]) => ({ field, description: AGENT_FILTER_FIELDS[field], top_values: column === null ? [] : (counts.get(column) ?? []) }));
   valueCache.set(store, { version, fields });
   return fields;
 }

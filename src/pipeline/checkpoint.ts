@@ -74,12 +74,13 @@ interface CheckpointBackend {
  * that whoever opens the table by its URI finds them.
  */
 export class CheckpointStore {
-  readonly dir: string;
   private readonly backend: CheckpointBackend;
 
-  constructor(dbDir: string, table: string, backend?: CheckpointBackend) {
-    this.dir = join(dbDir, `${table}.checkpoints`);
-    this.backend = backend ?? fileBackend(this.dir);
+  /** Checkpoint files in `<dbDir>/<table>.checkpoints/`, or documents kept by `backend`. */
+  constructor(dbDir: string, table: string);
+  constructor(backend: CheckpointBackend);
+  constructor(where: string | CheckpointBackend, table?: string) {
+    this.backend = typeof where === "string" ? fileBackend(join(where, `${table}.checkpoints`)) : where;
   }
 
   /** The checkpoints of `store`'s table, wherever the table lives. */
@@ -87,7 +88,7 @@ export class CheckpointStore {
     const dir = store.localDirectory;
     if (dir !== null) return new CheckpointStore(dir, store.tableName);
     const meta = store.meta;
-    return new CheckpointStore(store.uri, store.tableName, {
+    return new CheckpointStore({
       read: (name) => meta.get(`checkpoint/${name}`).then((b) => b?.toString("utf8")),
       write: async (name, text) => {
         try {

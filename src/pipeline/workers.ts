@@ -10,7 +10,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import type { SessionConfig } from "../config.js";
-import { VcfAgentError, type ErrorCode } from "../errors.js";
+import { isErrorCode, VcfAgentError } from "../errors.js";
 import { createProvider, readyProvider } from "../providers/create.js";
 import { storageOf, VariantStore } from "../store/index.js";
 import { ingestVcf, MIN_INDEX_ROWS, type IngestProgress, type IngestSummary } from "./ingest.js";
@@ -68,7 +68,6 @@ export interface WorkersOptions {
   readonly attempts?: number;
 }
 
-const KNOWN_CODES: ReadonlySet<string> = new Set(["VCF_FORMAT", "VCF_IO", "VCF_REGION", "CONFIG", "PROVIDER", "CACHE", "PCA", "STORE", "USAGE"]);
 const WORKER_ENTRY = fileURLToPath(new URL("./_shard-worker.js", import.meta.url));
 
 /** Ingests `input` with `workers` local processes; see the module comment. */
@@ -193,7 +192,7 @@ function runPool(shards: readonly Shard[], options: WorkersOptions): Promise<Poo
           next(); // no shard left: this worker is let go
           if (finished === shards.length) for (const c of children) if (c.connected) c.disconnect();
         } else if (m.type === "failed") {
-          fail(new VcfAgentError(`${m.message} (shard ${shards[m.id]?.region} of ${options.input})`, KNOWN_CODES.has(m.code) ? (m.code as ErrorCode) : "STORE"));
+          fail(new VcfAgentError(`${m.message} (shard ${shards[m.id]?.region} of ${options.input})`, isErrorCode(m.code) ? m.code : "STORE"));
         }
       });
       child.on("exit", (code, signal) => {

@@ -22,25 +22,36 @@ export async function scanIds(table: lancedb.Table, onId: (id: string) => void, 
   return n;
 }
 
-/** The `limit` most frequent non-null values of `column`, most frequent first (ties by value). */
-export async function countValues(table: lancedb.Table, column: string, limit: number, where: string): Promise<{ value: string; count: number }[]> {
-  const counts = new Map<string, number>();
-  await wrap(where, async () => {
-    for await (const batch of table.query().select([column])) {
-      const col = batch.getChild(column);
-      if (col === null) continue;
-      for (let i = 0; i < batch.numRows; i++) {
-        const v: unknown = col.get(i);
-        if (v === null || v === undefined) continue;
-        const key = String(v);
-        counts.set(key, (counts.get(key) ?? 0) + 1);
+/** For each of `columns`, its `limit` most frequent non-null values, most frequent first (ties by value), from one scan. */
+export async function countValues(
+  table: lancedb.Table,
+  columns: readonly string[],
+  limit: number,
+  where: string,
+): Promise<Map<string, { value: string; count: number }[]>> {
+  const counts = new Map(columns.map((c) => [c, new Map<string, number>()]));
+  if (columns.length > 0) {
+    await wrap(where, async () => {
+      for await (const batch of table.query().select([...columns])) {
+        for (const [column, tally] of counts) {
+          const col = batch.getChild(column);
+          if (col === null) continue;
+          for (let i = 0; i < batch.numRows; i++) {
+            const v: unknown = col.get(i);
+            if (v === null || v === undefined) continue;
+            const key = String(v);
+            tally.set(key, (tally.get(key) ?? 0) + 1);
+          }
+        }
       }
-    }
-  });
-  return [...counts]
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, limit)
-    .map(([value, count]) => ({ value, count }));
+    });
+  }
+  const top = (tally: Map<string, number>) =>
+    [...tally]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, limit)
+      .map(([value, count]) => ({ value, count }));
+  return new Map([...counts].map(([column, tally]) => [column, top(tally)]));
 }
 
 /** Which of `ids` the table stores, by exact look-up (one filtered scan of variant_id). */

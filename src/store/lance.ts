@@ -260,16 +260,19 @@ export class VariantStore {
   }
 
   /**
-   * The most frequent values of one metadata column, most frequent first (nulls left out),
-   * from one streaming scan of that column: what a caller may filter on.
-   * @throws VcfAgentError code "USAGE" for a column that is not a text metadata column.
+   * The most frequent values of each of `columns`, most frequent first (nulls left out), from
+   * one streaming scan of those columns: what a caller may filter on. A column the table lacks
+   * (written before it existed) has none.
+   * @throws VcfAgentError code "USAGE" for a name that is not a metadata column.
    */
-  async valueCounts(column: MetadataColumn, limit = 10): Promise<{ value: string; count: number }[]> {
+  async valueCounts(columns: readonly MetadataColumn[], limit = 10): Promise<Map<MetadataColumn, { value: string; count: number }[]>> {
+    const unknown = columns.find((c) => !(METADATA_COLUMNS as readonly string[]).includes(c));
+    if (unknown !== undefined) throw new VcfAgentError(`not a metadata column: ${JSON.stringify(unknown)}`, "USAGE");
     await this.#writes;
     const table = this.#table;
-    if (table === null || this.#absent.has(column)) return [];
-    if (!(METADATA_COLUMNS as readonly string[]).includes(column)) throw new VcfAgentError(`not a metadata column: ${JSON.stringify(column)}`, "USAGE");
-    return countValues(table, column, limit, this.#where());
+    const present = table === null ? [] : columns.filter((c) => !this.#absent.has(c));
+    const found = table === null ? new Map() : await countValues(table, present, limit, this.#where());
+    return new Map(columns.map((c) => [c, found.get(c) ?? []]));
   }
 
   /** The table's current version (each commit makes one), or null before the table exists. */
