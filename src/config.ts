@@ -14,7 +14,7 @@ export type {
   StoreOptions,
 } from "./config/types.js";
 export { DEFAULT_OPTIMIZATION_LEVEL, MemoryOptimizationConfig } from "./config/memory.js";
-export { STORE_DEFAULTS, SessionConfig, type SessionConfigInput } from "./config/session.js";
+export { STORE_DEFAULTS, SessionConfig, isSecretOption, type SessionConfigInput } from "./config/session.js";
 export { loadConfigFile } from "./config/file.js";
 export { configFromEnv } from "./config/env.js";
 export { resolveSessionConfig, type ResolveOptions } from "./config/resolve.js";

@@ -5,7 +5,7 @@
 
 /** Stable error codes; the CLI maps them to exit statuses. */
 /** Every error code, in one list (a worker process reports its error's code as text). */
-export const ERROR_CODES = ["VCF_FORMAT", "VCF_IO", "VCF_REGION", "CONFIG", "PROVIDER", "CACHE", "PCA", "STORE", "USAGE"] as const;
+export const ERROR_CODES = ["VCF_FORMAT", "VCF_IO", "VCF_REGION", "CONFIG", "PROVIDER", "CACHE", "PCA", "STORE", "QUEUE", "USAGE"] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** True when `code` is one of {@link ERROR_CODES}. */

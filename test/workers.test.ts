@@ -120,6 +120,6 @@ describe("ingest --workers", () => {
     writeFileSync(plain, execFileSync("python3", [gen, "--n", "100", "--seed", "1"], { encoding: "utf8" }));
     const r = await run(process.execPath, [cli, "ingest", plain, "--db", path.join(tmp, "db-plain"), "--workers", "2"]).catch((e: { code: number; stderr: string }) => e);
     expect((r as { code: number }).code).toBe(1);
-    expect((r as { stderr: string }).stderr).toContain("--workers splits the file by its tabix or CSI index, and there is none: run `bgzip FILE && tabix -p vcf FILE.gz`");
+    expect((r as { stderr: string }).stderr).toContain("a sharded ingest (--workers, --queue) splits the file by its tabix or CSI index, and there is none: run `bgzip FILE && tabix -p vcf FILE.gz`");
   });
 });

@@ -1,7 +1,7 @@
 import { VcfAgentError } from "../errors.js";
 
-/** Exit statuses by error family: 1 for bad input or usage, 2 for configuration, 3 for providers/stores. */
-const EXIT: Record<string, number> = { VCF_FORMAT: 1, VCF_IO: 1, VCF_REGION: 1, USAGE: 1, CONFIG: 2, PROVIDER: 3, STORE: 3, PCA: 3, CACHE: 3 };
+/** Exit statuses by error family: 1 for bad input or usage, 2 for configuration, 3 for providers/stores/queues. */
+const EXIT: Record<string, number> = { VCF_FORMAT: 1, VCF_IO: 1, VCF_REGION: 1, USAGE: 1, CONFIG: 2, PROVIDER: 3, STORE: 3, QUEUE: 3, PCA: 3, CACHE: 3 };
 
 /** System error codes of storage faults, reported like store failures (exit 3). */
 const STORAGE_FAULTS = new Set(["ENOSPC", "EDQUOT", "EFBIG", "EROFS", "EACCES", "EPERM", "EIO"]);

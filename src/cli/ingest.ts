@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { VcfAgentError } from "../errors.js";
 import { ingestVcf, type IngestProgress, type IngestSummary } from "../pipeline/ingest.js";
+import { DEFAULT_QUEUE_SHARDS, ingestWithQueue, parseQueueUrl } from "../pipeline/queue.js";
 import { ingestWithWorkers, type ShardedIngestSummary } from "../pipeline/workers.js";
 import { startIngestMetrics } from "./_ingest-metrics.js";
 import { Progress } from "./_progress.js";
@@ -15,6 +16,8 @@ interface IngestFlags extends ConfigFlags {
   index?: boolean;
   metricsPort?: string;
   workers?: string;
+  queue?: string;
+  shards?: string;
 }
 
 /** The end-of-ingest summary, as people read it. */
@@ -37,7 +40,7 @@ export function formatSummary(s: IngestSummary): string {
   if (sharded.workers !== undefined && sharded.workers.length > 0) {
     lines.push(`  shards: ${sharded.shards}, ${sharded.retries} retried after their worker stopped`);
     for (const w of sharded.workers) {
-      lines.push(`    worker ${w.worker} (pid ${w.pid}): ${w.shards} shards, ${w.variantsWritten} written, ${w.seconds.toFixed(1)} s, peak RSS ${w.peakRssMb} MB${w.lost ? `, stopped (${w.lost})` : ""}`);
+      lines.push(`    worker ${w.worker} (${w.host === undefined ? "" : `${w.host}, `}pid ${w.pid}): ${w.shards} shards, ${w.variantsWritten} written, ${w.seconds.toFixed(1)} s, peak RSS ${w.peakRssMb} MB${w.lost ? `, stopped (${w.lost})` : ""}`);
     }
   }
   return lines.join("\n") + "\n";
@@ -57,6 +60,8 @@ export function registerIngest(program: Command): void {
     .option("--quiet", "no progress output")
     .option("--metrics-port <port>", "serve Prometheus metrics at http://127.0.0.1:PORT/metrics while ingesting")
     .option("--workers <n>", "split the file by its tabix/CSI index and ingest it with N local worker processes")
+    .option("--queue <url>", "split the file likewise and queue its shards on Redis (redis://HOST:PORT[/DB][?name=QUEUE]) for `vcf-agent worker` processes on any machine")
+    .option("--shards <n>", `number of shards for --workers or --queue (default 4 per worker, ${DEFAULT_QUEUE_SHARDS} on a queue)`)
     .action(
       action(async (file: string, flags: IngestFlags) => {
         if (flags.onInvalid !== "error" && flags.onInvalid !== "skip") {
@@ -82,16 +87,25 @@ export function registerIngest(program: Command): void {
           progress.update({ variants: p.variantsRead, bytesRead: p.bytesRead, totalBytes: p.totalBytes });
         };
         try {
-          if (flags.workers !== undefined) {
-            if (flags.region !== undefined) throw new VcfAgentError("options --workers and --region: a sharded ingest reads the whole file; use one or the other", "USAGE");
-            const summary = await ingestWithWorkers({
-              input: file,
-              config,
-              workers: intFlag("--workers", flags.workers, 1),
-              onInvalid: flags.onInvalid,
-              ...(flags.index ? { buildIndex: true } : {}),
-              onProgress,
-            });
+          if (flags.workers !== undefined || flags.queue !== undefined || flags.shards !== undefined) {
+            const given = flags.queue !== undefined ? "--queue" : flags.workers !== undefined ? "--workers" : "--shards";
+            if (flags.region !== undefined) throw new VcfAgentError(`options ${given} and --region: a sharded ingest reads the whole file; use one or the other`, "USAGE");
+            if (flags.workers !== undefined && flags.queue !== undefined) {
+              throw new VcfAgentError("options --workers and --queue: local worker processes or a queue for `vcf-agent worker` processes, not both", "USAGE");
+            }
+            const shards = flags.shards === undefined ? {} : { shards: intFlag("--shards", flags.shards, 1) };
+            const common = { input: file, config, onInvalid: flags.onInvalid as "error" | "skip", ...(flags.index ? { buildIndex: true } : {}), ...shards, onProgress };
+            const summary =
+              flags.queue !== undefined
+                ? await ingestWithQueue({
+                    ...common,
+                    queue: parseQueueUrl(flags.queue),
+                    signal: controller.signal,
+                    onQueued: (n) => {
+                      if (!flags.quiet) process.stderr.write(`vcf-agent: ${n} shards queued on ${parseQueueUrl(flags.queue as string).shown}; workers take them: vcf-agent worker --queue URL\n`);
+                    },
+                  })
+                : await ingestWithWorkers({ ...common, workers: intFlag("--workers", flags.workers, 1) });
             exporter?.finish(summary);
             progress?.stop();
             await write(flags.format === "json" ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary));

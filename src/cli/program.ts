@@ -7,6 +7,7 @@ import { registerSearch } from "./search.js";
 import { registerServe } from "./serve.js";
 import { registerStats } from "./stats.js";
 import { registerMcp } from "./mcp.js";
+import { registerWorker } from "./worker.js";
 import { VERSION } from "../util/version.js";
 
 
@@ -25,5 +26,6 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerServe(program);
   registerMcp(program);
+  registerWorker(program);
   return program;
 }

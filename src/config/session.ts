@@ -8,6 +8,11 @@ const REDACTED = "***";
 /** Storage option names whose values are secrets (access keys, tokens, passwords). */
 const SECRET_KEY = /secret|key|token|password|credential|sas|signature/i;
 
+/** True when a storage option of this name holds a secret (access keys, tokens, passwords). */
+export function isSecretOption(name: string): boolean {
+  return SECRET_KEY.test(name);
+}
+
 /** Default store location and table. */
 export const STORE_DEFAULTS: Readonly<StoreOptions> = Object.freeze({ uri: "./vcf-agent-db", table: "variants" });
 
@@ -72,7 +77,7 @@ export class SessionConfig {
     if (this.embedding.apiKey !== undefined) embedding.apiKey = REDACTED;
     const store: StoreOptions = { ...this.store };
     if (this.store.storageOptions !== undefined) {
-      store.storageOptions = Object.fromEntries(Object.entries(this.store.storageOptions).map(([k, v]) => [k, SECRET_KEY.test(k) ? REDACTED : v]));
+      store.storageOptions = Object.fromEntries(Object.entries(this.store.storageOptions).map(([k, v]) => [k, isSecretOption(k) ? REDACTED : v]));
     }
     return { memoryOptimization: this.memoryOptimization.toJSON(), embedding, store };
   }

@@ -22,7 +22,7 @@ const BIN = 1 << 14;
  * @throws VcfAgentError "USAGE" when the input cannot be split (stdin, no index), saying what to do.
  */
 export async function planShards(path: string, count: number): Promise<Shard[]> {
-  if (path === "-") throw new VcfAgentError("--workers needs a file: standard input cannot be split; ingest it without --workers", "USAGE");
+  if (path === "-") throw new VcfAgentError("a sharded ingest (--workers, --queue) needs a file: standard input cannot be split; ingest it without those options", "USAGE");
   await stat(path).catch((e: NodeJS.ErrnoException) => {
     throw new VcfAgentError(`${path}: ${e.code === "ENOENT" ? "no such file" : e.message}`, "VCF_IO");
   });
@@ -31,7 +31,7 @@ export async function planShards(path: string, count: number): Promise<Shard[]> 
     src = await openTabix(path, "(whole file)");
   } catch (e) {
     throw new VcfAgentError(
-      `${path}: --workers splits the file by its tabix or CSI index, and there is none: run \`bgzip FILE && tabix -p vcf FILE.gz\` (a plain or gzip file must be bgzipped first), or ingest without --workers`,
+      `${path}: a sharded ingest (--workers, --queue) splits the file by its tabix or CSI index, and there is none: run \`bgzip FILE && tabix -p vcf FILE.gz\` (a plain or gzip file must be bgzipped first), or ingest without --workers or --queue`,
       "USAGE",
       { cause: e },
     );

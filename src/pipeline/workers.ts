@@ -9,7 +9,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import type { SessionConfig } from "../config.js";
+import { isSecretOption, type SessionConfig } from "../config.js";
 import { isErrorCode, VcfAgentError } from "../errors.js";
 import { createProvider, readyProvider } from "../providers/create.js";
 import { storageOf, VariantStore } from "../store/index.js";
@@ -37,6 +37,8 @@ export type WorkerMessage =
 /** Figures of one worker process. */
 export interface WorkerFigures {
   readonly worker: number;
+  /** The machine it ran on, when that is not this one (queue workers). */
+  readonly host?: string;
   readonly pid: number;
   readonly shards: number;
   readonly variantsWritten: number;
@@ -62,6 +64,8 @@ export interface WorkersOptions {
   readonly onInvalid?: "error" | "skip";
   readonly buildIndex?: boolean;
   readonly onProgress?: (p: IngestProgress) => void;
+  /** Number of shards; default `workers × shardsPerWorker`. */
+  readonly shards?: number;
   /** Shards per worker (more than one evens out uneven shards); default 4. */
   readonly shardsPerWorker?: number;
   /** Attempts per shard before the ingest fails; default 3. */
@@ -73,32 +77,70 @@ const WORKER_ENTRY = fileURLToPath(new URL("./_shard-worker.js", import.meta.url
 /** Ingests `input` with `workers` local processes; see the module comment. */
 export async function ingestWithWorkers(options: WorkersOptions): Promise<ShardedIngestSummary> {
   const t0 = performance.now();
-  const { config, input } = options;
-  const mem = config.memoryOptimization;
   if (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > 256) {
     throw new VcfAgentError(`option --workers: expected an integer from 1 to 256, got ${String(options.workers)}`, "USAGE");
   }
-  const shards = await planShards(input, options.workers * (options.shardsPerWorker ?? 4));
-  if (shards.length === 0) {
-    // Nothing the index can split (a header-only file): one ordinary ingest says what it holds.
-    const summary = await ingestVcf({ input, config, ...(options.onInvalid ? { onInvalid: options.onInvalid } : {}) });
-    return { ...summary, shards: 0, retries: 0, workers: [] };
-  }
+  const plan = await planShardedIngest(options.input, options.config, options.shards ?? options.workers * (options.shardsPerWorker ?? 4), options.onProgress);
+  if (plan.shards.length === 0) return ingestUnsharded(options);
+  const run = await runPool(plan.shards, options);
+  return finishShardedIngest(options, plan, run, t0);
+}
+
+/** The planner's part, done once before any shard runs: the shards, and the table ready for them. */
+export interface ShardPlan {
+  readonly shards: readonly Shard[];
+  /** What the level's reduction did (the summary's `reduction`). */
+  readonly note: string;
+}
+
+/**
+ * Plans a sharded ingest of `input`: about `count` shards by its index; the table's PCA model
+ * fitted (or reused) once and stored with the table; the table created, so that shards only
+ * append (concurrent creates would conflict). No shards: nothing the index can split.
+ */
+export async function planShardedIngest(input: string, config: SessionConfig, count: number, onProgress?: (p: IngestProgress) => void): Promise<ShardPlan> {
+  const mem = config.memoryOptimization;
+  const shards = await planShards(input, count);
+  if (shards.length === 0) return { shards, note: "" };
   const store = await VariantStore.connect(config.store.uri, { table: config.store.table, ...storageOf(config) });
-  let note: string;
   try {
-    // The model first, once: every worker then projects with the one stored model.
     const provider = await readyProvider(createProvider(config.embedding, mem));
-    options.onProgress?.({ variantsRead: 0, variantsWritten: 0, bytesRead: 0, totalBytes: undefined, phase: "training" });
+    onProgress?.({ variantsRead: 0, variantsWritten: 0, bytesRead: 0, totalBytes: undefined, phase: "training" });
     const ts = await stageForTable(store, provider, config, true, (size) => sampleTrainingVectors(input, { size, provider }));
     await persistPendingModel(ts);
-    note = ts.note;
-    // Created here, before any worker starts: workers then only append (concurrent creates would conflict).
     await store.createEmpty(ts.stage.outputDimensions ?? provider.dimensions);
+    return { shards, note: ts.note };
   } finally {
     store.close();
   }
-  const run = await runPool(shards, options);
+}
+
+/** A header-only file (nothing to split): one ordinary ingest says what it holds. */
+export async function ingestUnsharded(options: { input: string; config: SessionConfig; onInvalid?: "error" | "skip" }): Promise<ShardedIngestSummary> {
+  const summary = await ingestVcf({ input: options.input, config: options.config, ...(options.onInvalid ? { onInvalid: options.onInvalid } : {}) });
+  return { ...summary, shards: 0, retries: 0, workers: [] };
+}
+
+/** What running every shard of a plan gave. */
+export interface ShardRun {
+  readonly summaries: IngestSummary[];
+  readonly workers: WorkerFigures[];
+  readonly retries: number;
+  readonly read: number;
+  readonly written: number;
+  readonly bytes: number;
+  readonly totalBytes: number;
+}
+
+/** The planner's last part, once every shard is done: the index, built once, and one summary. */
+export async function finishShardedIngest(
+  options: { config: SessionConfig; buildIndex?: boolean; onProgress?: (p: IngestProgress) => void },
+  plan: ShardPlan,
+  run: ShardRun,
+  t0: number,
+): Promise<ShardedIngestSummary> {
+  const { config } = options;
+  const mem = config.memoryOptimization;
   const reopened = await VariantStore.connect(config.store.uri, { table: config.store.table, ...storageOf(config) });
   try {
     let index: IngestSummary["index"] = null;
@@ -107,25 +149,27 @@ export async function ingestWithWorkers(options: WorkersOptions): Promise<Sharde
       const r = await reopened.createVectorIndex({ type: mem.annIndex });
       index = { type: mem.annIndex, seconds: r.seconds };
     }
-    return combine(run.summaries, { seconds: (performance.now() - t0) / 1000, note, tableRows: await reopened.count(), dims: reopened.dims, index, shards: shards.length, retries: run.retries, workers: run.workers });
+    return combine(run.summaries, { seconds: (performance.now() - t0) / 1000, note: plan.note, tableRows: await reopened.count(), dims: reopened.dims, index, shards: plan.shards.length, retries: run.retries, workers: run.workers });
   } finally {
     reopened.close();
   }
 }
 
-interface PoolResult {
-  summaries: IngestSummary[];
-  workers: WorkerFigures[];
-  retries: number;
-  read: number;
-  written: number;
-  bytes: number;
-  totalBytes: number;
+/**
+ * The configuration a shard job carries. `withSecrets: false` (jobs that travel through a
+ * queue) drops secret storage options: a worker takes credentials from its own environment.
+ */
+export function shardJobConfig(config: SessionConfig, withSecrets: boolean): ShardJob["config"] {
+  const store = { ...config.store };
+  if (!withSecrets && store.storageOptions !== undefined) {
+    store.storageOptions = Object.fromEntries(Object.entries(store.storageOptions).filter(([k]) => !isSecretOption(k)));
+  }
+  return { memoryOptimization: config.memoryOptimization.toJSON(), embedding: { ...config.embedding }, store };
 }
 
 /** Runs every shard on a pool of `options.workers` processes, replacing any that dies. */
-function runPool(shards: readonly Shard[], options: WorkersOptions): Promise<PoolResult> {
-  const config = { memoryOptimization: options.config.memoryOptimization.toJSON(), embedding: { ...options.config.embedding }, store: { ...options.config.store } };
+function runPool(shards: readonly Shard[], options: WorkersOptions): Promise<ShardRun> {
+  const config = shardJobConfig(options.config, true);
   const pending = shards.map((s, id) => ({ id, shard: s, attempts: 0 }));
   const totalBytes = shards.reduce((a, s) => a + s.bytes, 0);
   const live = new Map<number, { read: number; written: number; bytes: number }>();
