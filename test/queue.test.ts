@@ -235,6 +235,47 @@ describe("ingest --queue with vcf-agent worker processes", () => {
     }, 300_000);
   }
 
+  it("two different files ingested at once into one table keep both", async () => {
+    const name = "two";
+    const db = `s3://${bucket}/two`;
+    const other = path.join(tmp, "other.vcf");
+    const generated = execFileSync("python3", [gen, "--n", "20000", "--seed", "31"], { encoding: "utf8", maxBuffer: 1 << 28 });
+    // Only records none of whose variants is in the first file: the table's union is then known exactly.
+    const kept = generated.split("\n").filter((l) => {
+      if (l.startsWith("#") || l === "") return true;
+      const [chrom, pos, , ref, alts] = l.split("\t");
+      return !(alts ?? "").split(",").some((alt) => expected.has(`${chrom}-${pos}-${ref}-${alt}`));
+    });
+    writeFileSync(other, kept.join("\n"));
+    execFileSync("bgzip", ["-f", other]);
+    execFileSync("tabix", ["-p", "vcf", `${other}.gz`]);
+    const listed = execFileSync("bash", ["-c", `bcftools norm -m -any '${other}.gz' 2>/dev/null | bcftools query -f '%CHROM-%POS-%REF-%ALT\\n'`], { encoding: "utf8", maxBuffer: 1 << 28 });
+    const union = new Set([...expected, ...listed.trim().split("\n")]);
+    const workers = [startWorker(name), startWorker(name)];
+    try {
+      const first = startIngest(db, name);
+      const second = spawn(process.execPath, [cli, "ingest", `${other}.gz`, "--db", db, ...STORE_OPTS, "--queue", queueUrl(name), "--quiet"], { env: { ...process.env, ...AWS }, stdio: ["ignore", "ignore", "pipe"] });
+      let err = "";
+      second.stderr?.on("data", (d: Buffer) => (err += d.toString()));
+      const [a, b] = await Promise.all([first.result, new Promise<number | null>((r) => second.on("exit", (c) => r(c)))]);
+      // Both planners found a new table: one stored the model, the other may have had to say so (and is rerun).
+      if (b !== 0) {
+        expect(err).toContain("another ingest stored this table's PCA model while this one was fitting its own");
+        expect((await vcfAgent(["ingest", `${other}.gz`, "--db", db, ...STORE_OPTS, "--queue", queueUrl(name), "--quiet"])).code).toBe(0);
+      }
+      if (a.code !== 0) {
+        expect(a.stderr).toContain("another ingest stored this table's PCA model while this one was fitting its own");
+        expect((await startIngest(db, name).result).code).toBe(0);
+      }
+      const t = await tableIds(db);
+      expect(t.rows).toBe(union.size);
+      expect(t.ids).toEqual(union);
+      expect(t.dims).toBe(768);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+    }
+  }, 300_000);
+
   it("a worker killed mid-shard: another worker retries the shard and the set is still exact", async () => {
     for (let attempt = 1; attempt <= 3; attempt++) {
       const name = `kill${attempt}`;

@@ -39,8 +39,16 @@ export interface TableStage {
 
 /** Writes a freshly fitted model with the table, before the first row that needs it. */
 export async function persistPendingModel(ts: TableStage): Promise<void> {
-  if (ts.pendingModel === null) return;
-  await ts.model.save(ts.pendingModel);
+  const model = ts.pendingModel;
+  if (model === null) return;
+  // Another ingest of a new table may have stored its model while this one fitted: one table, one model.
+  if ((await ts.model.load({ providerId: model.providerId, inputDimensions: model.inputDimensions })) !== undefined) {
+    throw new VcfAgentError(
+      `${ts.model.describe}: another ingest stored this table's PCA model while this one was fitting its own; nothing was written: rerun the same command to use the stored model`,
+      "PCA",
+    );
+  }
+  await ts.model.save(model);
   ts.pendingModel = null;
 }
 
