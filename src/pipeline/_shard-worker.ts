@@ -28,6 +28,7 @@ async function run(job: ShardJob): Promise<void> {
       config,
       region: job.region,
       shard: true,
+      shardFresh: job.fresh === true,
       buildIndex: false,
       ...(job.onInvalid === undefined ? {} : { onInvalid: job.onInvalid }),
       onProgress: (p) => {

@@ -56,6 +56,12 @@ export interface IngestOptions {
    * appended, so a retry never duplicates a row and shards never conflict on a merge.
    */
   readonly shard?: boolean;
+  /**
+   * With `shard`: the planner found the table empty and this is the shard's first attempt, so
+   * no row of the region can be stored yet: the look-up of the region's stored ids (a scan of
+   * the table, costly on object storage) is skipped.
+   */
+  readonly shardFresh?: boolean;
 }
 
 /** What an ingest did, every figure measured. */
@@ -148,7 +154,7 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
   const rowsAtStart = store.dims === null ? 0 : await store.count();
   // The table holds only this file's committed prefix: a fresh table, or a checkpoint whose row count still matches.
   const exclusive = shard || (resumeAt === 0 ? rowsAtStart === 0 : checkpoint?.exclusive === true && checkpoint.tableRows === rowsAtStart);
-  const owned = shard && rowsAtStart > 0 ? await idsInRegion(store, parseRegion(options.region as string, reader.source)) : new Set<string>();
+  const owned = shard && rowsAtStart > 0 && options.shardFresh !== true ? await idsInRegion(store, parseRegion(options.region as string, reader.source)) : new Set<string>();
   let ownedSkipped = 0;
   const ids = exclusive ? new SentIds() : null;
 

@@ -166,7 +166,7 @@ export async function ingestWithQueue(options: QueueIngestOptions): Promise<Shar
       await queue.addBulk(
         plan.shards.map((s, i) => ({
           name: "shard",
-          data: { input, region: s.region, bytes: s.bytes, config: jobConfig, ...(options.onInvalid ? { onInvalid: options.onInvalid } : {}) },
+          data: { input, region: s.region, bytes: s.bytes, config: jobConfig, fresh: plan.empty, ...(options.onInvalid ? { onInvalid: options.onInvalid } : {}) },
           opts: { jobId: ids[i], attempts: options.attempts ?? 3, backoff: { type: "fixed", delay: 1000 }, removeOnComplete: { age: 86400 }, removeOnFail: { age: 7 * 86400 } },
         })),
       );
@@ -349,6 +349,8 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
           config,
           region: d.region,
           shard: true,
+          // A retried or restarted job may have committed rows: only a first start skips the look-up.
+          shardFresh: d.fresh === true && job.attemptsStarted <= 1,
           buildIndex: false,
           ...(d.onInvalid === undefined ? {} : { onInvalid: d.onInvalid }),
           onProgress: (p) => {

@@ -25,6 +25,8 @@ export interface ShardJob {
   readonly region: string;
   readonly config: { memoryOptimization: object; embedding: object; store: object };
   readonly onInvalid?: "error" | "skip";
+  /** The planner found the table empty and this is the shard's first attempt (see `IngestOptions.shardFresh`). */
+  readonly fresh?: boolean;
 }
 
 /** What a worker reports. */
@@ -82,7 +84,7 @@ export async function ingestWithWorkers(options: WorkersOptions): Promise<Sharde
   }
   const plan = await planShardedIngest(options.input, options.config, options.shards ?? options.workers * (options.shardsPerWorker ?? 4), options.onProgress);
   if (plan.shards.length === 0) return ingestUnsharded(options);
-  const run = await runPool(plan.shards, options);
+  const run = await runPool(plan, options);
   return finishShardedIngest(options, plan, run, t0);
 }
 
@@ -91,6 +93,8 @@ export interface ShardPlan {
   readonly shards: readonly Shard[];
   /** What the level's reduction did (the summary's `reduction`). */
   readonly note: string;
+  /** The table held no rows when planned: a shard's first attempt need not look for its rows. */
+  readonly empty: boolean;
 }
 
 /**
@@ -101,7 +105,7 @@ export interface ShardPlan {
 export async function planShardedIngest(input: string, config: SessionConfig, count: number, onProgress?: (p: IngestProgress) => void): Promise<ShardPlan> {
   const mem = config.memoryOptimization;
   const shards = await planShards(input, count);
-  if (shards.length === 0) return { shards, note: "" };
+  if (shards.length === 0) return { shards, note: "", empty: false };
   const store = await VariantStore.connect(config.store.uri, { table: config.store.table, ...storageOf(config) });
   try {
     const provider = await readyProvider(createProvider(config.embedding, mem));
@@ -109,7 +113,7 @@ export async function planShardedIngest(input: string, config: SessionConfig, co
     const ts = await stageForTable(store, provider, config, true, (size) => sampleTrainingVectors(input, { size, provider }));
     await persistPendingModel(ts);
     await store.createEmpty(ts.stage.outputDimensions ?? provider.dimensions);
-    return { shards, note: ts.note };
+    return { shards, note: ts.note, empty: (await store.count()) === 0 };
   } finally {
     store.close();
   }
@@ -168,7 +172,8 @@ export function shardJobConfig(config: SessionConfig, withSecrets: boolean): Sha
 }
 
 /** Runs every shard on a pool of `options.workers` processes, replacing any that dies. */
-function runPool(shards: readonly Shard[], options: WorkersOptions): Promise<ShardRun> {
+function runPool(plan: ShardPlan, options: WorkersOptions): Promise<ShardRun> {
+  const shards = plan.shards;
   const config = shardJobConfig(options.config, true);
   const pending = shards.map((s, id) => ({ id, shard: s, attempts: 0 }));
   const totalBytes = shards.reduce((a, s) => a + s.bytes, 0);
@@ -214,7 +219,8 @@ function runPool(shards: readonly Shard[], options: WorkersOptions): Promise<Sha
         }
         current.attempts++;
         live.set(current.id, { read: 0, written: 0, bytes: 0 });
-        child.send({ id: current.id, input: options.input, region: current.shard.region, config, ...(options.onInvalid ? { onInvalid: options.onInvalid } : {}) } satisfies ShardJob);
+        const fresh = plan.empty && current.attempts === 1;
+        child.send({ id: current.id, input: options.input, region: current.shard.region, config, fresh, ...(options.onInvalid ? { onInvalid: options.onInvalid } : {}) } satisfies ShardJob);
       };
       child.on("message", (m: WorkerMessage) => {
         if (failed) return;
