@@ -11,8 +11,8 @@
 // (bench/lance-writes.mjs --via lancedb, the same number of 768-d rows in 2,048-row writes),
 // S3 requests per 1,000 variants and commit conflicts (412 answers to a conditional PUT),
 // counted by an HTTP proxy in front of RGW.
-// --trace N (e.g. 10000000) adds one single-process ingest of N variants into a local
-// directory with RSS sampled every second: RSS at 1M and at N, and the growth between.
+// --trace N (e.g. 10000000) adds an ingest of N variants by one worker process (--workers 1)
+// into a local directory, the worker's RSS sampled every second: its peak by 1M and by N.
 //
 // Usage: npm run bench:scale [-- --n 1000000] [--runs local,s3,w1,w2,w4,q2] [--trace 10000000]
 import { execFileSync, spawn } from "node:child_process";
@@ -21,7 +21,7 @@ import http from "node:http";
 import { cpus, tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { CreateBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { GNU_TIME, cli, dataDir, loadAverage, memOf, nodePid, parseGnuTime, requireBuild, root } from "./_proc.mjs";
 
 const { values } = parseArgs({
@@ -68,11 +68,13 @@ async function answers(url) {
   }
 }
 
-/** RGW on 127.0.0.1:7480 (started with a 12 GiB in-memory store unless one answers already). */
-async function ensureRgw() {
-  if (await answers(`http://127.0.0.1:${RGW_PORT}/`)) return () => {};
+/**
+ * RGW on 127.0.0.1:7480 with a 12 GiB in-memory store, (re)started fresh: RGW frees deleted
+ * objects only when its garbage collector runs, so each s3:// run gets a new store.
+ */
+function freshRgw() {
   const env = { ...process.env, RGW_PORT: String(RGW_PORT), RGW_DIR: path.join(tmp, "rgw"), RGW_MEMSTORE_BYTES: String(12 * 2 ** 30) };
-  execFileSync("bash", [path.join(root, "scripts/rgw.sh"), "start"], { env, stdio: ["ignore", "inherit", "inherit"], timeout: 180_000 });
+  execFileSync("bash", [path.join(root, "scripts/rgw.sh"), "start"], { env, stdio: ["ignore", "ignore", "inherit"], timeout: 180_000 });
   return () => execFileSync("bash", [path.join(root, "scripts/rgw.sh"), "stop"], { env, stdio: "ignore", timeout: 60_000 });
 }
 
@@ -137,12 +139,12 @@ function timed(args, env, { sampleRss = false } = {}) {
   return { child, done };
 }
 
-async function emptyBucketPrefix(s3, bucket, prefix) {
-  for (;;) {
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1000 }));
-    const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key }));
-    if (keys.length === 0) return;
-    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
+/** Pids of the children of `pid`. */
+function childrenOf(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
 }
 
@@ -160,12 +162,14 @@ function lanceFloor(rows) {
 
 const input = indexedVcf(N, SEED);
 process.stderr.write(`input ${input}; ${cpus().length} cores; load ${loadAverage()}\n`);
-const stopRgw = RUNS.some((r) => r !== "local") ? await ensureRgw() : () => {};
+if (RUNS.some((r) => r !== "local") && (await answers(`http://127.0.0.1:${RGW_PORT}/`))) {
+  throw new Error(`an S3 server already answers on 127.0.0.1:${RGW_PORT}: stop it first (RGW_DIR=… scripts/rgw.sh stop); this benchmark starts its own`);
+}
+let stopRgw = () => {};
 const proxy = RUNS.some((r) => r !== "local") ? await countingProxy() : null;
 const stopRedis = RUNS.some((r) => r.startsWith("q")) ? await startRedis() : () => {};
-const bucket = `bench-scale-${Date.now()}`;
+const bucket = "bench-scale";
 const s3 = new S3Client({ endpoint: `http://127.0.0.1:${RGW_PORT}`, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: KEY, secretAccessKey: SECRET } });
-if (proxy) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
 const env = proxy
   ? { ...process.env, AWS_ACCESS_KEY_ID: KEY, AWS_SECRET_ACCESS_KEY: SECRET, AWS_REGION: "us-east-1", AWS_ENDPOINT: `http://127.0.0.1:${proxy.port}` }
   : { ...process.env };
@@ -178,6 +182,11 @@ const results = [];
 for (const run of RUNS) {
   const remote = run !== "local";
   const db = remote ? `s3://${bucket}/${run}` : path.join(tmp, `db-${run}`);
+  if (remote) {
+    stopRgw();
+    stopRgw = freshRgw();
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
   const before = proxy ? { requests: proxy.counts.requests, conflicts: proxy.counts.conflicts, byMethod: { ...proxy.counts.byMethod } } : null;
   const base = ["ingest", input, "--db", db, ...(remote ? storeOpts : []), "--quiet", "--format", "json"];
   let summary;
@@ -229,28 +238,38 @@ for (const run of RUNS) {
   };
   results.push(r);
   console.log(`scale.run ${Object.entries(r).map(([k, v]) => `${k}=${typeof v === "object" && v !== null ? JSON.stringify(v) : v}`).join(" ")}`);
-  if (remote) await emptyBucketPrefix(s3, bucket, `${run}/`);
-  else rmSync(db, { recursive: true, force: true });
+  if (!remote) rmSync(db, { recursive: true, force: true });
 }
 
 if (values.trace !== undefined) {
+  // One worker process (ingest --workers 1) on N variants into a local directory; its RSS
+  // (the shard worker's, not the planner's) sampled every second from /proc.
   const big = Number(values.trace);
   const file = indexedVcf(big, SEED);
   const db = path.join(tmp, "db-trace");
-  const p = await timed(["ingest", file, "--db", db, "--quiet", "--format", "json"], { ...process.env }, { sampleRss: true }).done;
+  const run = timed(["ingest", file, "--db", db, "--workers", "1", "--quiet", "--format", "json"], { ...process.env });
+  const trace = [];
+  const t0 = performance.now();
+  const timer = setInterval(() => {
+    const planner = nodePid(run.child.pid, true);
+    if (planner === null) return;
+    for (const kid of childrenOf(planner)) {
+      const m = memOf(kid);
+      if (m !== null) trace.push({ s: (performance.now() - t0) / 1000, rssMb: m.rss / 1024 });
+    }
+  }, 1000);
+  const p = await run.done;
+  clearInterval(timer);
   const s = JSON.parse(p.stdout);
-  // RSS when 1M and when all variants were read, by the run's average rate (the trace is by time).
-  const at = (fraction) => {
-    const t = p.seconds * fraction;
-    const window = p.trace.filter((x) => x.s <= t);
-    return Math.max(...window.map((x) => x.rssMb));
-  };
-  const at1m = at(1e6 / s.variantsRead);
-  const atEnd = at(1);
+  // Peak RSS of the worker up to the time 1M variants were read (by the run's average rate) and up to the end.
+  const upTo = (fraction) => Math.max(...trace.filter((x) => x.s <= p.seconds * fraction).map((x) => x.rssMb));
+  const at1m = upTo(1e6 / s.variantsRead);
+  const atEnd = upTo(1);
   console.log(
-    `scale.trace variants=${s.variantsRead} seconds=${p.seconds.toFixed(1)} peakRssMbAt1M=${Math.round(at1m)} peakRssMbAtEnd=${Math.round(atEnd)} growthPercent=${((100 * (atEnd - at1m)) / at1m).toFixed(1)} ` +
-      `gnuTimeMaxRssMb=${Math.round(p.report.maxRssKb / 1024)} floorMb=${floor.peakRssMb}`,
+    `scale.trace variants=${s.variantsRead} seconds=${p.seconds.toFixed(1)} workerPeakRssMbBy1M=${Math.round(at1m)} workerPeakRssMbByEnd=${Math.round(atEnd)} ` +
+      `growthPercent=${((100 * (atEnd - at1m)) / at1m).toFixed(1)} workerPeakRssMb(getrusage)=${s.workers[0]?.peakRssMb} floorMb=${floor.peakRssMb}`,
   );
+  console.log(`scale.trace.samples ${trace.filter((_, i) => i % 30 === 0).map((x) => `${Math.round(x.s)}s:${Math.round(x.rssMb)}`).join(" ")}`);
   rmSync(db, { recursive: true, force: true });
 }
 

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { VcfAgentError } from "../errors.js";
 import { ingestVcf, type IngestProgress, type IngestSummary } from "../pipeline/ingest.js";
 import { DEFAULT_QUEUE_SHARDS, ingestWithQueue, parseQueueUrl } from "../pipeline/queue.js";
-import { ingestWithWorkers, type ShardedIngestSummary } from "../pipeline/workers.js";
+import { ingestWithWorkers, ShardedIngestInterrupted, type ShardedIngestSummary } from "../pipeline/workers.js";
 import { startIngestMetrics } from "./_ingest-metrics.js";
 import { Progress } from "./_progress.js";
 import { action, write } from "./_run.js";
@@ -105,7 +105,7 @@ export function registerIngest(program: Command): void {
                       if (!flags.quiet) process.stderr.write(`vcf-agent: ${n} shards queued on ${parseQueueUrl(flags.queue as string).shown}; workers take them: vcf-agent worker --queue URL\n`);
                     },
                   })
-                : await ingestWithWorkers({ ...common, workers: intFlag("--workers", flags.workers, 1) });
+                : await ingestWithWorkers({ ...common, workers: intFlag("--workers", flags.workers, 1), signal: controller.signal });
             exporter?.finish(summary);
             progress?.stop();
             await write(flags.format === "json" ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary));
@@ -128,6 +128,11 @@ export function registerIngest(program: Command): void {
         } catch (err) {
           exporter?.finish(err);
           progress?.stop();
+          if (err instanceof ShardedIngestInterrupted) {
+            process.stderr.write(`vcf-agent: ${err.message}\n`);
+            process.exitCode = 130;
+            return;
+          }
           // Stopped before the first commit (PCA training): nothing to report but that.
           if (controller.signal.aborted && isAbort(err, controller.signal)) {
             process.stderr.write("vcf-agent: interrupted before anything was written; rerun the same command to start again\n");

@@ -23,8 +23,8 @@ import { Job, Queue, UnrecoverableError, Worker, type ConnectionOptions } from "
 import { Redis, type RedisOptions } from "ioredis";
 import { SessionConfig } from "../config.js";
 import { isErrorCode, VcfAgentError, type ErrorCode } from "../errors.js";
-import { ingestVcf, type IngestProgress, type IngestSummary } from "./ingest.js";
-import { finishShardedIngest, ingestUnsharded, planShardedIngest, shardJobConfig, type ShardedIngestSummary, type ShardJob, type ShardRun, type WorkerFigures } from "./workers.js";
+import type { IngestProgress, IngestSummary } from "./ingest.js";
+import { finishShardedIngest, ingestUnsharded, planShardedIngest, shardJobConfig, ShardProcess, type ShardedIngestSummary, type ShardJob, type ShardRun, type WorkerFigures } from "./workers.js";
 
 /** Where a queue is: a Redis server and a queue name. */
 export interface QueueLocation {
@@ -328,6 +328,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
   const lock = (options.lockSeconds ?? 30) * 1000;
   const tell = options.onEvent ?? (() => {});
   const report = { shards: 0, failed: 0 };
+  const idle: ShardProcess[] = [];
   const worker = new Worker<QueueJobData, QueueJobResult>(
     options.queue.name,
     async (job) => {
@@ -342,24 +343,32 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
         });
         const store = { ...d.config.store } as { storageOptions?: Record<string, string> };
         if (options.storageOptions !== undefined) store.storageOptions = { ...store.storageOptions, ...options.storageOptions };
-        const config = new SessionConfig({ ...d.config, store });
+        new SessionConfig({ ...d.config, store }); // a configuration this worker cannot use fails here, named
+        // The shard runs in a process of its own, as a local --workers shard does (./workers.ts).
+        const shardProcess = idle.pop() ?? new ShardProcess();
         let last = 0;
-        const summary = await ingestVcf({
-          input: d.input,
-          config,
-          region: d.region,
-          shard: true,
-          // A retried or restarted job may have committed rows: only a first start skips the look-up.
-          shardFresh: d.fresh === true && job.attemptsStarted <= 1,
-          buildIndex: false,
-          ...(d.onInvalid === undefined ? {} : { onInvalid: d.onInvalid }),
-          onProgress: (p) => {
-            const now = Date.now();
-            if (now - last < 500) return;
-            last = now;
-            void job.updateProgress({ read: p.variantsRead, written: p.variantsWritten, bytes: p.bytesRead } satisfies QueueJobProgress).catch(() => {});
-          },
-        });
+        let summary: IngestSummary;
+        try {
+          summary = await shardProcess.run(
+            {
+              id: 0,
+              input: d.input,
+              region: d.region,
+              config: { ...d.config, store },
+              // A retried or restarted job may have committed rows: only a first start skips the look-up.
+              fresh: d.fresh === true && job.attemptsStarted <= 1,
+              ...(d.onInvalid === undefined ? {} : { onInvalid: d.onInvalid }),
+            },
+            (p) => {
+              const now = Date.now();
+              if (now - last < 500) return;
+              last = now;
+              void job.updateProgress({ read: p.variantsRead, written: p.variantsWritten, bytes: p.bytesRead } satisfies QueueJobProgress).catch(() => {});
+            },
+          );
+        } finally {
+          idle.push(shardProcess);
+        }
         return { summary, host, pid: process.pid, seconds: (performance.now() - t) / 1000 };
       } catch (e) {
         const err = e as { message?: string; code?: string };
@@ -394,5 +403,6 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
     else options.signal.addEventListener("abort", () => resolve(), { once: true });
   });
   await worker.close();
+  for (const p of idle) p.close();
   return report;
 }

@@ -72,9 +72,91 @@ export interface WorkersOptions {
   readonly shardsPerWorker?: number;
   /** Attempts per shard before the ingest fails; default 3. */
   readonly attempts?: number;
+  /** Stops the workers; what they committed stays, and a rerun skips it. */
+  readonly signal?: AbortSignal;
+}
+
+/** A sharded ingest stopped by its signal (Ctrl-C). */
+export class ShardedIngestInterrupted extends VcfAgentError {
+  constructor() {
+    super("interrupted: the rows the workers committed are kept; rerun the same command to finish (each shard skips what it committed)", "USAGE");
+    this.name = "ShardedIngestInterrupted";
+  }
 }
 
 const WORKER_ENTRY = fileURLToPath(new URL("./_shard-worker.js", import.meta.url));
+
+/**
+ * Starts a shard worker process (./_shard-worker.ts). It runs with glibc's malloc arenas
+ * capped at 2 (LanceDB's threads otherwise each keep a 64 MiB heap of freed write buffers)
+ * and a 2 MiB V8 young generation (fewer dead vector buffers between collections), unless
+ * the environment says otherwise (docs/performance.md measured −80 and −30 to −50 MB on a
+ * whole ingest), and with `--expose-gc` so that it collects one shard's garbage before the
+ * next. None of these can be changed inside a running process.
+ */
+export function forkShardWorker(): ChildProcess {
+  const env = { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2" };
+  const semi = process.execArgv.some((a) => a.startsWith("--max-semi-space-size")) ? [] : ["--max-semi-space-size=2"];
+  return fork(WORKER_ENTRY, [], { stdio: ["ignore", "ignore", "inherit", "ipc"], serialization: "advanced", env, execArgv: [...process.execArgv, ...semi, "--expose-gc"] });
+}
+
+interface RunningShard {
+  resolve: (s: IngestSummary) => void;
+  reject: (e: Error) => void;
+  onProgress: (m: Extract<WorkerMessage, { type: "progress" }>) => void;
+}
+
+/**
+ * One shard worker process that runs shards one at a time (a queue worker's: see ./queue.ts).
+ * A process that dies mid-shard fails that shard; the next shard gets a new process.
+ */
+export class ShardProcess {
+  #child: ChildProcess | undefined;
+  #ready: Promise<void> | undefined;
+  #current: RunningShard | undefined;
+
+  /** Runs `job` in the process (started when there is none) and resolves with its summary. */
+  async run(job: ShardJob, onProgress: (m: Extract<WorkerMessage, { type: "progress" }>) => void): Promise<IngestSummary> {
+    await this.#start();
+    return new Promise((resolve, reject) => {
+      this.#current = { resolve, reject, onProgress };
+      this.#child?.send(job);
+    });
+  }
+
+  /** Lets the process go (it exits when disconnected). */
+  close(): void {
+    if (this.#child?.connected) this.#child.disconnect();
+  }
+
+  #start(): Promise<void> {
+    if (this.#child !== undefined && this.#ready !== undefined) return this.#ready;
+    const child = forkShardWorker();
+    this.#child = child;
+    this.#ready = new Promise<void>((resolve, reject) => {
+      child.on("message", (m: WorkerMessage) => {
+        if (m.type === "ready") resolve();
+        else if (m.type === "progress") this.#current?.onProgress(m);
+        else if (m.type === "done") this.#settle()?.resolve(m.summary);
+        else if (m.type === "failed") this.#settle()?.reject(new VcfAgentError(m.message, isErrorCode(m.code) ? m.code : "STORE"));
+      });
+      child.on("exit", (code, signal) => {
+        this.#child = undefined;
+        this.#ready = undefined;
+        const why = new VcfAgentError(`shard worker process ${child.pid} stopped (${signal ?? `exit ${code}`})`, "STORE");
+        reject(why);
+        this.#settle()?.reject(why);
+      });
+    });
+    return this.#ready;
+  }
+
+  #settle(): RunningShard | undefined {
+    const c = this.#current;
+    this.#current = undefined;
+    return c;
+  }
+}
 
 /** Ingests `input` with `workers` local processes; see the module comment. */
 export async function ingestWithWorkers(options: WorkersOptions): Promise<ShardedIngestSummary> {
@@ -207,7 +289,7 @@ function runPool(plan: ShardPlan, options: WorkersOptions): Promise<ShardRun> {
     const spawn = (): void => {
       const n = ++workerNo;
       const started = performance.now();
-      const child = fork(WORKER_ENTRY, [], { stdio: ["ignore", "ignore", "inherit", "ipc"], serialization: "advanced" });
+      const child = forkShardWorker();
       children.add(child);
       let current: (typeof pending)[number] | undefined;
       const mine = { shards: 0, written: 0, peak: 0 };
@@ -262,6 +344,8 @@ function runPool(plan: ShardPlan, options: WorkersOptions): Promise<ShardRun> {
         spawn();
       });
     };
+    // Ctrl-C: the workers ignore the terminal's SIGINT; the planner stops them and says what is kept.
+    options.signal?.addEventListener("abort", () => fail(new ShardedIngestInterrupted()), { once: true });
     for (let i = 0; i < Math.min(options.workers, pending.length); i++) spawn();
     if (pending.length === 0) resolve({ summaries, workers: figures, retries, ...doneFigures, totalBytes });
   });
