@@ -95,14 +95,15 @@ export function registerIngest(program: Command): void {
             }
             const shards = flags.shards === undefined ? {} : { shards: intFlag("--shards", flags.shards, 1) };
             const common = { input: file, config, onInvalid: flags.onInvalid as "error" | "skip", ...(flags.index ? { buildIndex: true } : {}), ...shards, onProgress };
+            const queue = flags.queue === undefined ? undefined : parseQueueUrl(flags.queue);
             const summary =
-              flags.queue !== undefined
+              queue !== undefined
                 ? await ingestWithQueue({
                     ...common,
-                    queue: parseQueueUrl(flags.queue),
+                    queue,
                     signal: controller.signal,
                     onQueued: (n) => {
-                      if (!flags.quiet) process.stderr.write(`vcf-agent: ${n} shards queued on ${parseQueueUrl(flags.queue as string).shown}; workers take them: vcf-agent worker --queue URL\n`);
+                      if (!flags.quiet) process.stderr.write(`vcf-agent: ${n} shards queued on ${queue.shown}; workers take them: vcf-agent worker --queue URL\n`);
                     },
                   })
                 : await ingestWithWorkers({ ...common, workers: intFlag("--workers", flags.workers, 1), signal: controller.signal });
