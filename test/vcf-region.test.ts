@@ -80,6 +80,53 @@ describe("region reads", () => {
     }
   });
 
+  it("reads the records that start in each shard's region once, where the density jumps and long records sit in high bins", async () => {
+    // Contig 1: sparse, then 60,000 records 10 bases apart, runs of one POS, and records whose END
+    // spans megabases (indexed in high-level bins); contig 2 after it. Shard regions read by start
+    // (regionStartsWithin) must give each record exactly once, in file order, whatever the cut.
+    const dir = scratchDir();
+    const lines = ["##fileformat=VCFv4.2", "##contig=<ID=1,length=50000000>", "##contig=<ID=2,length=50000000>", '##INFO=<ID=END,Number=1,Type=Integer,Description="End">', "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"];
+    const sites: string[] = [];
+    const add = (chrom: string, pos: number, info = "."): void => {
+      lines.push(`${chrom}\t${pos}\t.\tA\tC\t.\t.\t${info}`);
+      sites.push(`${chrom}:${pos}`);
+    };
+    for (let p = 1000; p < 10_000_000; p += 10_000) add("1", p, p % 1_000_000 === 1000 ? `END=${p + 3_000_000}` : ".");
+    for (let i = 0; i < 60_000; i++) {
+      const p = 10_000_000 + i * 10;
+      add("1", p);
+      if (i % 1000 === 0) add("1", p, `END=${p + 2_000_000}`);
+    }
+    for (let p = 20_000_000; p < 40_000_000; p += 4000) add("1", p);
+    for (let p = 500; p < 5_000_000; p += 1000) add("2", p);
+    const plain = path.join(dir, "skewed.vcf");
+    writeFileSync(plain, `${lines.join("\n")}\n`);
+    execFileSync("bgzip", ["-f", plain]);
+    execFileSync("tabix", ["-f", "-p", "vcf", `${plain}.gz`]);
+    const gz = `${plain}.gz`;
+    const cuts: string[][] = [
+      ["1", "2"],
+      ["1:1-10000000", "1:10000001-10300000", "1:10300001-", "2:1-2500500", "2:2500501-"],
+      // A cut inside a run of one POS would split the run: cuts fall between positions.
+      ["1:1-10000010", "1:10000011-10000019", "1:10000020-"],
+    ];
+    for (const shards of cuts) {
+      const got: string[] = [];
+      for (const region of shards) {
+        const ours = await ourSites(gz, { region, regionStartsWithin: true });
+        const r = parseRegion(region, gz);
+        const inside = sites.filter((s) => {
+          const [c, p] = s.split(":") as [string, string];
+          return c === r.chrom && Number(p) >= r.start && Number(p) <= (r.end ?? Infinity);
+        });
+        expect(ours.records, region).toBe(inside.length);
+        expect(ours.sites, region).toEqual(inside);
+        got.push(...ours.sites);
+      }
+      if (shards[0] === "1" || shards.length > 3) expect(got).toEqual(sites);
+    }
+  });
+
   it("handles contig names with ':' like tabix, with {braces}", async () => {
     const gz = path.join(scratchDir(), "weird-chr-names.vcf");
     copyFileSync(path.join(CONFORMANCE, "htslib/test/bcf-sr/weird-chr-names.vcf"), gz);

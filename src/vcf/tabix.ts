@@ -5,7 +5,7 @@
  */
 import { access, open, readFile, stat } from "node:fs/promises";
 import { gunzipSync, inflateRawSync } from "node:zlib";
-import { TabixIndexedFile } from "@gmod/tabix";
+import { CSI, TabixIndexedFile, TBI, type VirtualOffset } from "@gmod/tabix";
 import { LocalFile, type GenericFilehandle } from "generic-filehandle2";
 import { VcfAgentError, VcfFormatError } from "../errors.js";
 import type { Region } from "./region.js";
@@ -22,6 +22,9 @@ export const REGION_HINT = "region reads need a bgzip-compressed file with a .tb
 /** An opened index plus the file handle whose bytes are counted. */
 export interface TabixSource {
   readonly file: TabixIndexedFile;
+  /** The data file's path. */
+  readonly path: string;
+  readonly indexKind: "TBI" | "CSI";
   readonly indexPath: string;
   /** `file (region R)`: where errors of this read point. */
   readonly label: string;
@@ -54,7 +57,23 @@ export async function openTabix(path: string, region: string, indexPath?: string
   const file = csi
     ? new TabixIndexedFile({ filehandle: data, csiFilehandle: new LocalFile(found) })
     : new TabixIndexedFile({ filehandle: data, tbiFilehandle: new LocalFile(found) });
-  return { file, indexPath: found, label, bytesRead: () => data.bytes };
+  return { file, path, indexKind: kind, indexPath: found, label, bytesRead: () => data.bytes };
+}
+
+/**
+ * Where the records that start at or after `start` (1-based) on `chrom` begin in the
+ * file: the smallest virtual offset of the index chunks that may hold them (the linear
+ * index already drops chunks that end before that position), or null when the index
+ * has none. A sequential read from there meets every such record, in file order.
+ */
+export async function firstRecordOffset(src: TabixSource, chrom: string, start: number): Promise<VirtualOffset | null> {
+  const handle = new LocalFile(src.indexPath);
+  const index = src.indexKind === "CSI" ? new CSI({ filehandle: handle }) : new TBI({ filehandle: handle });
+  const maxEnd = (await tabixCall(src, src.file.getMetadata())).maxRefLength;
+  const chunks = await tabixCall(src, index.blocksForRange(chrom, Math.max(0, start - 1), maxEnd));
+  let first: VirtualOffset | null = null;
+  for (const c of chunks) if (first === null || c.minv.compareTo(first) < 0) first = c.minv;
+  return first;
 }
 
 /**
@@ -86,9 +105,9 @@ const DEFAULT_PLAN: WindowPlan = { budgetBytes: WINDOW_BUDGET_BYTES, targetLines
  * index chunks fit `plan.budgetBytes` is read at once; a larger one in windows whose
  * width follows the observed record density, aiming at `plan.targetLines` per window.
  * (The index's byte estimate is not used to size windows: chunks of long records sit in
- * high-level bins and make every small window look as large as the contig.) With
- * `startsWithin`, only records that start in the region are yielded, so the regions of a
- * file's shards give every record exactly once.
+ * high-level bins and make every small window look as large as the contig.) Where the
+ * density jumps, one window can hold far more than `plan.targetLines`: the shards of a
+ * file are read by ./region-read.ts as one sequential stream instead.
  */
 export async function* regionLines(
   src: TabixSource,
@@ -96,7 +115,6 @@ export async function* regionLines(
   contigLength: number | undefined,
   signal?: AbortSignal,
   plan: WindowPlan = DEFAULT_PLAN,
-  startsWithin = false,
 ): AsyncGenerator<string[]> {
   const { file } = src;
   const maxEnd = (await tabixCall(src, file.getMetadata())).maxRefLength;
@@ -112,8 +130,7 @@ export async function* regionLines(
     const we = Math.min(endExcl, ws + width);
     const lines: string[] = [];
     // Later windows drop records that start before them: those overlapped an earlier window and were emitted there.
-    // With startsWithin (shards of one file) the first window does too: the shard before owns them.
-    const lowest = first && !startsWithin ? Number.NEGATIVE_INFINITY : ws;
+    const lowest = first ? Number.NEGATIVE_INFINITY : ws;
     const lineCallback = (line: string, _offset: number, start0: number): void => {
       if (start0 >= lowest) lines.push(line);
     };
