@@ -363,3 +363,32 @@ describe("configuration and secrets", () => {
     expect(p.toJSON()).toMatchObject({ provider: "openai", model: "text-embedding-3-small", baseUrl: "http://127.0.0.1:9/v1", dimensions: 1536 });
   });
 });
+
+describe("ingest through an OpenAI-compatible server", () => {
+  it("sends full requests of batchSize, `concurrency` at once, whatever the streaming batch", async () => {
+    // 5,000 records at the streaming batch of 25: each request used to carry 25 texts, one at a time.
+    const { generateVcf, tempDir } = await import("./_pipeline-helpers.js");
+    const { ingestVcf } = await import("../src/pipeline/ingest.js");
+    const { resolveSessionConfig } = await import("../src/config.js");
+    const dir = tempDir("openai-window");
+    const input = generateVcf(dir, 5000, 11);
+    const p = await setup(async (req, res) => {
+      await delay(20);
+      sendJson(res, 200, openaiResponse(req.body.input, 64));
+    }, { dimensions: 64, batchSize: 256, concurrency: 4 });
+    const config = await resolveSessionConfig({ overrides: { store: { uri: `${dir}/db` }, memoryOptimization: { optimizationLevel: "basic" } } });
+    expect(config.memoryOptimization.streamingBatchSize).toBe(25);
+    const s = await ingestVcf({ input, config, provider: p });
+    const sizes = server!.requests.map((r) => (r.body.input as string[]).length);
+    const texts = sizes.reduce((a, b) => a + b, 0);
+    expect(s.tableRows).toBe(s.variantsWritten);
+    expect(texts).toBeGreaterThanOrEqual(s.variantsWritten);
+    // Windows of 1,024 rows (256 × 4): a window's distinct misses go out as requests of 256, and
+    // only its last request can be shorter (a text repeated in the window, or the end of the file).
+    const windows = Math.ceil(s.variantsRead / 1024);
+    expect(sizes.length).toBeLessThanOrEqual(Math.ceil(texts / 256) + windows);
+    expect(sizes.filter((n) => n !== 256).length).toBeLessThanOrEqual(windows);
+    expect(Math.max(...sizes)).toBe(256);
+    expect(server!.maxInFlight).toBe(4);
+  }, 60_000);
+});

@@ -183,6 +183,35 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
     heldVectors = [];
     await release(batch);
   };
+  // Rows go to the provider in windows of at least its request window (a remote provider's
+  // batchSize × concurrency), so its requests leave full and together; the streaming batch
+  // stays the unit of reading. While one window is embedded the next is read, and both may be
+  // with the provider at once (it keeps at most `concurrency` requests in flight): requests
+  // keep going while a finished window is projected and written.
+  const embedRows = Math.max(mem.streamingBatchSize, provider.requestWindow ?? 0);
+  let toEmbed: VariantSummary[] = [];
+  let embedding: { rows: VariantSummary[]; vectors: Promise<Float32Array[]> } | null = null;
+  const embedWindow = async (): Promise<void> => {
+    const before = embedding;
+    embedding = null;
+    if (toEmbed.length > 0) {
+      const rows = toEmbed;
+      toEmbed = [];
+      const vectors = service.embedRaw(rows.map((r) => r.description));
+      vectors.catch(() => undefined); // observed when taken; never an unhandled rejection meanwhile
+      embedding = { rows, vectors };
+    }
+    if (before === null) return;
+    const vectors = await before.vectors;
+    for (let i = 0; i < before.rows.length; i++) {
+      heldRows.push(before.rows[i]!);
+      heldVectors.push(vectors[i]!);
+    }
+    if (heldRows.length >= PROJECT_ROWS) await project();
+  };
+  const drainEmbedding = async (): Promise<void> => {
+    while (embedding !== null || toEmbed.length > 0) await embedWindow();
+  };
   // With the local embedder and a trained PCA model, descriptions go straight to reduced
   // vectors (VariantEmbeddingService.embedProjectedInto): rows wait here, PROJECT_ROWS at a time.
   let heldDirect: VariantSummary[] = [];
@@ -226,18 +255,15 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
       if (variants.length > 0) {
         const rows = variants.map((v) => summarizeVariant(v, layout));
         if (service.projectsDirectly) {
-          // Rows still held for the output stage go first: the table stays in file order.
+          // Rows still with the provider or held for the output stage go first: the table stays in file order.
+          await drainEmbedding();
           await project();
           for (const r of rows) heldDirect.push(r);
           if (heldDirect.length >= PROJECT_ROWS) await direct();
         } else {
-          // One cache lookup and at most one provider call per streaming batch; projection in larger blocks.
-          const vectors = await service.embedRaw(rows.map((r) => r.description));
-          for (let i = 0; i < rows.length; i++) {
-            heldRows.push(rows[i]!);
-            heldVectors.push(vectors[i]!);
-          }
-          if (heldRows.length >= PROJECT_ROWS) await project();
+          // One cache lookup and at most one provider call per window; projection in blocks of PROJECT_ROWS.
+          for (const r of rows) toEmbed.push(r);
+          if (toEmbed.length >= embedRows) await embedWindow();
         }
       }
       progress(ts.stage.outputDimensions === undefined ? "training" : "reading");
@@ -247,6 +273,7 @@ export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> 
       }
     }
     // Embedded rows are written even after an interrupt: the checkpoint then covers them.
+    await drainEmbedding();
     await project();
     await direct();
     if (!interrupted) await release(service.flush());

@@ -11,6 +11,12 @@ export interface EmbeddingProvider {
   embedDocuments(texts: readonly string[], options?: { signal?: AbortSignal }): Promise<Float32Array[]>;
   /** One vector for a query text. */
   embedQuery(text: string, options?: { signal?: AbortSignal }): Promise<Float32Array>;
+  /**
+   * Texts one {@link EmbeddingProvider.embedDocuments} call keeps in flight at once: a
+   * remote provider's `batchSize × concurrency`. A pipeline that hands over fewer per call
+   * sends short requests, fewer at a time. Absent: any count does.
+   */
+  readonly requestWindow?: number;
 }
 
 /**

@@ -127,6 +127,11 @@ export abstract class RemoteProvider implements EmbeddingProvider {
     return `${this.settings.provider}:${this.settings.model}:${this.dimensions}`;
   }
 
+  /** `batchSize × concurrency`: texts one call needs to fill every request slot (see {@link EmbeddingProvider.requestWindow}). */
+  get requestWindow(): number {
+    return this.settings.batchSize * this.settings.concurrency;
+  }
+
   /** Request counters since construction. */
   get requestStats(): ProviderRequestStats {
     return { requests: this.#runner.counters.attempts, retries: this.#runner.counters.retries, texts: this.#texts };
