@@ -242,35 +242,41 @@ for (const run of RUNS) {
 }
 
 if (values.trace !== undefined) {
-  // One worker process (ingest --workers 1) on N variants into a local directory; its RSS
-  // (the shard worker's, not the planner's) sampled every second from /proc.
+  // One worker process (ingest --workers 1) into a local directory, on 1M variants and on N; its
+  // RSS (the shard worker's, not the planner's) sampled every second from /proc, and its
+  // high-water mark from getrusage. Flat means: the peak over N variants within 5 % of the peak
+  // over 1M, both against the floor (LanceDB alone appending 1M rows).
+  const traced = async (n) => {
+    const file = indexedVcf(n, SEED);
+    const db = path.join(tmp, `db-trace-${n}`);
+    const run = timed(["ingest", file, "--db", db, "--workers", "1", "--quiet", "--format", "json"], { ...process.env });
+    const trace = [];
+    const t0 = performance.now();
+    const timer = setInterval(() => {
+      const planner = nodePid(run.child.pid, true);
+      if (planner === null) return;
+      for (const kid of childrenOf(planner)) {
+        const m = memOf(kid);
+        if (m !== null) trace.push({ s: (performance.now() - t0) / 1000, rssMb: m.rss / 1024 });
+      }
+    }, 1000);
+    const p = await run.done;
+    clearInterval(timer);
+    const s = JSON.parse(p.stdout);
+    rmSync(db, { recursive: true, force: true });
+    const peak = s.workers[0]?.peakRssMb;
+    console.log(
+      `scale.trace variants=${s.variantsRead} seconds=${p.seconds.toFixed(1)} variantsPerSecond=${Math.round(s.variantsRead / p.seconds)} ` +
+        `workerPeakRssMb(getrusage)=${peak} sampledPeakMb=${Math.round(Math.max(...trace.map((x) => x.rssMb)))} floorMb=${floor.peakRssMb} overFloorMb=${peak - floor.peakRssMb}`,
+    );
+    const every = Math.max(1, Math.round(trace.length / 12));
+    console.log(`scale.trace.samples ${trace.filter((_, i) => i % every === 0).map((x) => `${Math.round(x.s)}s:${Math.round(x.rssMb)}`).join(" ")}`);
+    return peak;
+  };
   const big = Number(values.trace);
-  const file = indexedVcf(big, SEED);
-  const db = path.join(tmp, "db-trace");
-  const run = timed(["ingest", file, "--db", db, "--workers", "1", "--quiet", "--format", "json"], { ...process.env });
-  const trace = [];
-  const t0 = performance.now();
-  const timer = setInterval(() => {
-    const planner = nodePid(run.child.pid, true);
-    if (planner === null) return;
-    for (const kid of childrenOf(planner)) {
-      const m = memOf(kid);
-      if (m !== null) trace.push({ s: (performance.now() - t0) / 1000, rssMb: m.rss / 1024 });
-    }
-  }, 1000);
-  const p = await run.done;
-  clearInterval(timer);
-  const s = JSON.parse(p.stdout);
-  // Peak RSS of the worker up to the time 1M variants were read (by the run's average rate) and up to the end.
-  const upTo = (fraction) => Math.max(...trace.filter((x) => x.s <= p.seconds * fraction).map((x) => x.rssMb));
-  const at1m = upTo(1e6 / s.variantsRead);
-  const atEnd = upTo(1);
-  console.log(
-    `scale.trace variants=${s.variantsRead} seconds=${p.seconds.toFixed(1)} workerPeakRssMbBy1M=${Math.round(at1m)} workerPeakRssMbByEnd=${Math.round(atEnd)} ` +
-      `growthPercent=${((100 * (atEnd - at1m)) / at1m).toFixed(1)} workerPeakRssMb(getrusage)=${s.workers[0]?.peakRssMb} floorMb=${floor.peakRssMb}`,
-  );
-  console.log(`scale.trace.samples ${trace.filter((_, i) => i % 30 === 0).map((x) => `${Math.round(x.s)}s:${Math.round(x.rssMb)}`).join(" ")}`);
-  rmSync(db, { recursive: true, force: true });
+  const small = await traced(Math.min(1e6, big));
+  const large = await traced(big);
+  console.log(`scale.trace.growth 1M→${big / 1e6}M workerPeakRssMb ${small} → ${large} (${((100 * (large - small)) / small).toFixed(1)}%; target ≤ 5 %, and ≤ floor + 150 = ${floor.peakRssMb + 150} MB)`);
 }
 
 const one = results.find((r) => r.run === "w1");

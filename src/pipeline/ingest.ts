@@ -122,9 +122,21 @@ export const DEFAULT_WRITE_ROWS = 2048;
  */
 export async function ingestVcf(options: IngestOptions): Promise<IngestSummary> {
   const t0 = performance.now();
+  if (options.store !== undefined) return ingestInto(options.store, options, t0);
+  const { config } = options;
+  // A store opened here is closed here: a shard worker runs one ingest per shard, and each
+  // connection holds LanceDB's caches and file handles until it is closed.
+  const store = await VariantStore.connect(config.store.uri, { table: config.store.table, ...storageOf(config) });
+  try {
+    return await ingestInto(store, options, t0);
+  } finally {
+    store.close();
+  }
+}
+
+async function ingestInto(store: VariantStore, options: IngestOptions, t0: number): Promise<IngestSummary> {
   const { config } = options;
   const mem = config.memoryOptimization;
-  const store = options.store ?? (await VariantStore.connect(config.store.uri, { table: config.store.table, ...storageOf(config) }));
   const provider = await readyProvider(options.provider ?? createProvider(config.embedding, mem));
   // A file can be read twice: sample PCA training vectors across all of it (./training.ts).
   const training =
