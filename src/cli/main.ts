@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-import { buildProgram } from "./program.js";
+import { programFor } from "./_commands.js";
 import { reportError } from "./_run.js";
 
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   if (e.code === "EPIPE") process.exit(0);
 });
 
-buildProgram()
-  .parseAsync(process.argv)
+programFor(process.argv)
+  .then((program) => program.parseAsync(process.argv))
   .catch((err: unknown) => {
     process.exitCode = reportError(err);
   });

@@ -1,4 +1,5 @@
-import { Command } from "commander";
+import type { Command } from "commander";
+import { baseProgram } from "./_commands.js";
 import { registerDemo } from "./demo.js";
 import { registerDescribe } from "./describe.js";
 import { registerEmbed } from "./embed.js";
@@ -8,16 +9,11 @@ import { registerServe } from "./serve.js";
 import { registerStats } from "./stats.js";
 import { registerMcp } from "./mcp.js";
 import { registerWorker } from "./worker.js";
-import { VERSION } from "../util/version.js";
 
 
 /** Builds the `vcf-agent` command line (separate from main.ts so its help text can be tested). */
 export function buildProgram(): Command {
-  const program = new Command("vcf-agent")
-    .description("Stream VCF files, describe and embed variants in bounded memory, and report what every optimization saves.")
-    .version(VERSION)
-    .showHelpAfterError("(run vcf-agent --help for usage)")
-    .configureOutput({ outputError: (s, w) => w(s.startsWith("error: ") ? `vcf-agent: ${s.slice(7)}` : s) });
+  const program = baseProgram();
   registerDescribe(program);
   registerIngest(program);
   registerSearch(program);

@@ -1,0 +1,43 @@
+/**
+ * Each command's module, loaded on demand: `vcf-agent describe` needs the reader, not
+ * LanceDB, the AWS SDK, BullMQ and fastify, whose loading took most of a short run
+ * (`--version` 1.0 s with every command loaded, docs/performance.md).
+ */
+import { Command } from "commander";
+import { VERSION } from "../util/version.js";
+
+type Register = (program: Command) => void;
+
+/** The program without its commands: name, version, error style. */
+export function baseProgram(): Command {
+  return new Command("vcf-agent")
+    .description("Stream VCF files, describe and embed variants in bounded memory, and report what every optimization saves.")
+    .version(VERSION)
+    .showHelpAfterError("(run vcf-agent --help for usage)")
+    .configureOutput({ outputError: (s, w) => w(s.startsWith("error: ") ? `vcf-agent: ${s.slice(7)}` : s) });
+}
+
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  describe: async () => (await import("./describe.js")).registerDescribe,
+  ingest: async () => (await import("./ingest.js")).registerIngest,
+  search: async () => (await import("./search.js")).registerSearch,
+  stats: async () => (await import("./stats.js")).registerStats,
+  embed: async () => (await import("./embed.js")).registerEmbed,
+  demo: async () => (await import("./demo.js")).registerDemo,
+  serve: async () => (await import("./serve.js")).registerServe,
+  mcp: async () => (await import("./mcp.js")).registerMcp,
+  worker: async () => (await import("./worker.js")).registerWorker,
+};
+
+/**
+ * The program for `argv`: with only the named command when argv names one (its options,
+ * help and errors are the same as in the full program), else every command (top-level
+ * help, version, an unknown command).
+ */
+export async function programFor(argv: readonly string[]): Promise<Command> {
+  const load = COMMANDS[argv[2] ?? ""];
+  if (load === undefined) return (await import("./program.js")).buildProgram();
+  const program = baseProgram();
+  (await load())(program);
+  return program;
+}
