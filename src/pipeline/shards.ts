@@ -18,16 +18,7 @@ export interface Shard {
 const BIN = 1 << 14;
 
 /**
- * Most compressed bytes per shard (~85,000 generated ClinVar-style variants): a worker's
- * memory follows LanceDB's per-connection state, which grows with the rows one connection
- * appends (docs/scale.md), and a worker opens one connection per shard. Capping the shard
- * keeps a 10M-variant file's shards as small as a 1M file's, and a retry cheap.
- */
-export const MAX_SHARD_BYTES = 2 << 20;
-
-/**
- * About `count` shards of `path`, in file order; fewer when the file has little data, more
- * when that many would exceed {@link MAX_SHARD_BYTES} each.
+ * About `count` shards of `path`, in file order; fewer when the file has little data.
  * @throws VcfAgentError "USAGE" when the input cannot be split (stdin, no index), saying what to do.
  */
 export async function planShards(path: string, count: number): Promise<Shard[]> {
@@ -59,7 +50,7 @@ export async function planShards(path: string, count: number): Promise<Shard[]> 
   const target = total / Math.max(1, count);
   const shards: Shard[] = [];
   for (const c of contigs) {
-    const pieces = Math.max(1, Math.min(Math.max(Math.round(c.bytes / target), Math.ceil(c.bytes / MAX_SHARD_BYTES)), Math.floor(c.extent / BIN)));
+    const pieces = Math.max(1, Math.min(Math.round(c.bytes / target), Math.floor(c.extent / BIN)));
     let start = 0;
     for (let i = 1; i <= pieces; i++) {
       const last = i === pieces;
