@@ -11,8 +11,9 @@
 // (bench/lance-writes.mjs --via lancedb, the same number of 768-d rows in 2,048-row writes),
 // S3 requests per 1,000 variants and commit conflicts (412 answers to a conditional PUT),
 // counted by an HTTP proxy in front of RGW.
-// --trace N (e.g. 10000000) adds an ingest of N variants by one worker process (--workers 1)
-// into a local directory, the worker's RSS sampled every second: its peak by 1M and by N.
+// --trace N (e.g. 10000000) adds two ingests by one worker process (--workers 1) into a local
+// directory, of 1M and of N variants, the worker's RSS sampled every second: its peak at each
+// size and the growth between them.
 //
 // Usage: npm run bench:scale [-- --n 1000000] [--runs local,s3,w1,w2,w4,q2] [--trace 10000000]
 import { execFileSync, spawn } from "node:child_process";
