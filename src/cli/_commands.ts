@@ -35,6 +35,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
  * help, version, an unknown command).
  */
 export async function programFor(argv: readonly string[]): Promise<Command> {
+  if (argv.length === 3 && (argv[2] === "--version" || argv[2] === "-V")) return baseProgram();
   const load = COMMANDS[argv[2] ?? ""];
   if (load === undefined) return (await import("./program.js")).buildProgram();
   const program = baseProgram();
