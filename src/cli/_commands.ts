@@ -3,19 +3,10 @@
  * LanceDB, the AWS SDK, BullMQ and fastify, whose loading took most of a short run
  * (`--version` 1.0 s with every command loaded, docs/performance.md).
  */
-import { Command } from "commander";
-import { VERSION } from "../util/version.js";
+import type { Command } from "commander";
+import { baseProgram } from "./_base.js";
 
 type Register = (program: Command) => void;
-
-/** The program without its commands: name, version, error style. */
-export function baseProgram(): Command {
-  return new Command("vcf-agent")
-    .description("Stream VCF files, describe and embed variants in bounded memory, and report what every optimization saves.")
-    .version(VERSION)
-    .showHelpAfterError("(run vcf-agent --help for usage)")
-    .configureOutput({ outputError: (s, w) => w(s.startsWith("error: ") ? `vcf-agent: ${s.slice(7)}` : s) });
-}
 
 const COMMANDS: Record<string, () => Promise<Register>> = {
   describe: async () => (await import("./describe.js")).registerDescribe,

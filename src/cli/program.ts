@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { baseProgram } from "./_commands.js";
+import { baseProgram } from "./_base.js";
 import { registerDemo } from "./demo.js";
 import { registerDescribe } from "./describe.js";
 import { registerEmbed } from "./embed.js";
