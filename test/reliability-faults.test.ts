@@ -174,15 +174,15 @@ describe.skipIf(ns === null)("storage faults mid-ingest", () => {
 
 type Fault = "none" | "500" | "hang" | "width" | "401";
 const DIMS = 32;
-/** Requests a run gets answered before the fault: 90 × 25 variants is past its first 2,048-row commit. */
-const HEALTHY_REQUESTS = 90;
+/** Texts a run gets embedded before the fault: 2,250 variants is past its first 2,048-row commit (requests carry up to batchSize texts). */
+const HEALTHY_TEXTS = 2250;
 
-/** A loopback OpenAI or Ollama server; `state.fault` starts after HEALTHY_REQUESTS of each run (reset `served`). */
+/** A loopback OpenAI or Ollama server; `state.fault` starts once HEALTHY_TEXTS texts of the run were served (reset `served`). */
 function faultyServer(kind: "openai" | "ollama", state: { fault: Fault; served: number }): Promise<FakeServer> {
   return startServer((req, res: ServerResponse) => {
     const input = (req.body?.input ?? []) as string[];
-    const n = state.served++;
-    const fault = n < HEALTHY_REQUESTS ? "none" : state.fault;
+    const fault = state.served < HEALTHY_TEXTS ? "none" : state.fault;
+    state.served += input.length;
     // Each API's own error body: OpenAI nests the message, Ollama sends a string.
     const error = (message: string): unknown => (kind === "openai" ? { error: { message } } : { error: message });
     if (fault === "500") return sendJson(res, 500, error("backend overloaded"), { "retry-after-ms": "1" });
