@@ -107,8 +107,8 @@ describe("vcf-agent CLI", () => {
     expect(json.vector).toHaveLength(1536);
   });
 
-  it("has stable help text", () => {
-    const program = buildProgram();
+  it("has stable help text", async () => {
+    const program = await buildProgram();
     expect(program.helpInformation()).toMatchSnapshot();
     for (const c of program.commands) expect(c.helpInformation()).toMatchSnapshot(c.name());
   });

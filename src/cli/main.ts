@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { programFor } from "./_commands.js";
+import { programFor } from "./program.js";
 import { reportError } from "./_run.js";
 
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
