@@ -129,6 +129,22 @@ describe("VariantStore connect", () => {
   const tmp = tempDir();
   afterAll(() => tmp.cleanup());
 
+  it("reads a metadata table that is listed but has no committed version as empty, and writes it", async () => {
+    // What another process's first metadata write looks like mid-way (on S3 the table is listed
+    // once its first files exist), or what a killed one leaves: files, no _versions manifest.
+    const db = path.join(tmp.dir, "meta-uncommitted");
+    mkdirSync(path.join(db, "variants__meta.lance", "data"), { recursive: true });
+    const store = await VariantStore.connect(db);
+    try {
+      expect(await store.meta.get("pca")).toBeUndefined();
+      expect(await store.meta.keys("")).toEqual([]);
+      await store.meta.put("pca", Buffer.from("model"));
+      expect(String(await store.meta.get("pca"))).toBe("model");
+    } finally {
+      store.close();
+    }
+  });
+
   it("refuses a db path that is a regular file, and one below a file, writing nothing", async () => {
     const file = path.join(tmp.dir, "not-a-dir");
     writeFileSync(file, "keep me");

@@ -87,10 +87,21 @@ export class MetaTable {
     if (table !== null) await wrap(this.where, () => table.delete(`key = ${sqlLiteral(key)}`));
   }
 
+  /**
+   * The table, or null when it holds nothing yet: absent, or listed without a committed
+   * version. On object storage another process's `createTable` lists the table as soon as
+   * its first files are written, before its first version is committed; opening it then
+   * fails with "Dataset … was not found … _versions". Until that commit it holds no key.
+   */
   private async open(): Promise<lancedb.Table | null> {
     const names = await wrap(this.where, () => this.db.tableNames());
     if (!names.includes(this.name)) return null;
-    return wrap(this.where, () => this.db.openTable(this.name));
+    try {
+      return await this.db.openTable(this.name);
+    } catch (e) {
+      if (e instanceof Error && /was not found/.test(e.message) && /_versions/.test(e.message)) return null;
+      throw storeError(this.where, e);
+    }
   }
 }
 
