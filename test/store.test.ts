@@ -132,7 +132,8 @@ describe("VariantStore connect", () => {
   it("reads a metadata table that is listed but has no committed version as empty, and writes it", async () => {
     // What another process's first metadata write looks like mid-way (on S3 the table is listed
     // once its first files exist), or what a killed one leaves: files, no _versions manifest.
-    const db = path.join(tmp.dir, "meta-uncommitted");
+    const own = tempDir(); // not tmp: the test after this one lists tmp.dir
+    const db = path.join(own.dir, "meta-uncommitted");
     mkdirSync(path.join(db, "variants__meta.lance", "data"), { recursive: true });
     const store = await VariantStore.connect(db);
     try {
@@ -142,6 +143,7 @@ describe("VariantStore connect", () => {
       expect(String(await store.meta.get("pca"))).toBe("model");
     } finally {
       store.close();
+      own.cleanup();
     }
   });
 
