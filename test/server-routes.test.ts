@@ -341,6 +341,10 @@ describe("ingest limits and modes", () => {
     const job = await waitForJob(small, ok.json().jobId);
     expect(job.state).toBe("done");
     expect(job.source).toEqual({ kind: "path", path: path.join(allowed, "local.vcf") });
+    // A job reads done only once its slot is free: the next job is taken at once, never 429.
+    const next = await small.app.inject({ method: "POST", url: "/v1/ingest", headers: JSON_HEADERS, payload: { path: path.join(allowed, "local.vcf") } });
+    expect(next.statusCode).toBe(202);
+    expect((await waitForJob(small, next.json().jobId)).state).toBe("done");
   });
 
   it("without --ingest-dir, path ingest is off (403)", async () => {

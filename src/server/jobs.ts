@@ -97,11 +97,12 @@ export class IngestJobs {
     this.jobs.set(job.id, job);
     this.prune();
     const controller = new AbortController();
-    const done = this.run(job, input, controller.signal, opts).finally(() => {
+    const release = (): void => {
       this.running = null;
       this.busy = false;
       reservation.release();
-    });
+    };
+    const done = this.run(job, input, controller.signal, opts, release);
     this.running = { job, controller, done };
     return job;
   }
@@ -130,7 +131,18 @@ export class IngestJobs {
     await r.done;
   }
 
-  private async run(job: IngestJob, input: string, signal: AbortSignal, opts: { onInvalid?: "error" | "skip"; cleanup?: (job: IngestJob) => Promise<void> }): Promise<void> {
+  /**
+   * Runs a job to its end. The terminal state is published last, after cleanup, the
+   * table reopen and the slot's release: a client that sees `done` can search the new
+   * rows and start the next job at once.
+   */
+  private async run(
+    job: IngestJob,
+    input: string,
+    signal: AbortSignal,
+    opts: { onInvalid?: "error" | "skip"; cleanup?: (job: IngestJob) => Promise<void> },
+    release: () => void,
+  ): Promise<void> {
     const { config, provider, metrics, log } = this.options;
     // Let the 202 go out before the pipeline's first synchronous work.
     await new Promise((resolve) => setImmediate(resolve));
@@ -138,6 +150,7 @@ export class IngestJobs {
     job.startedAt = new Date().toISOString();
     log?.(`ingest job ${job.id} started`);
     const tracker = metrics === undefined ? null : new IngestMetrics(metrics, provider);
+    let final: JobState;
     try {
       const summary = await ingestVcf({
         input,
@@ -154,27 +167,30 @@ export class IngestJobs {
       job.summary = summary;
       // The last progress call precedes the final write; the summary has the final counts.
       if (job.progress !== null) job.progress = { ...job.progress, variantsRead: summary.variantsRead, variantsWritten: summary.variantsWritten };
-      job.state = summary.interrupted ? "interrupted" : "done";
+      final = summary.interrupted ? "interrupted" : "done";
     } catch (err) {
       const stopped = signal.aborted && (err === signal.reason || (err instanceof Error && err.name === "AbortError"));
       tracker?.finish(err, stopped);
       if (stopped) {
         // Stopped during PCA training, before any write: resumable like any interrupted job (the upload is kept).
-        job.state = "interrupted";
+        final = "interrupted";
       } else {
-        job.state = "failed";
+        final = "failed";
         job.error = err instanceof Error ? err.message : String(err);
         job.errorCode = err instanceof VcfAgentError ? err.code : "INTERNAL";
       }
     }
-    job.finishedAt = new Date().toISOString();
     // The error text can quote VCF content; the log gets the state and the error's class only.
-    log?.(`ingest job ${job.id} ${job.state}` + (job.state === "failed" ? ` (${job.errorCode})` : ""));
+    log?.(`ingest job ${job.id} ${final}` + (final === "failed" ? ` (${job.errorCode})` : ""));
     try {
-      await opts.cleanup?.(job);
-      await this.options.onFinished?.(job);
+      await opts.cleanup?.({ ...job, state: final });
+      await this.options.onFinished?.({ ...job, state: final });
     } catch (err) {
       log?.(`ingest job ${job.id}: cleanup failed: ${(err as Error).message}`);
+    } finally {
+      release();
+      job.finishedAt = new Date().toISOString();
+      job.state = final;
     }
   }
 
