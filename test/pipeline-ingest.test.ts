@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveSessionConfig } from "../src/config.js";
 import { MIN_INDEX_ROWS } from "../src/pipeline/ingest.js";
-import { BASE_NPROBES, VariantSearch } from "../src/pipeline/search.js";
+import { BASE_NPROBES, EXACT_MAX_MATCHES, VariantSearch } from "../src/pipeline/search.js";
 import { describeIds, describeRows, distinct, generateVcf, ingestJson, readTable, runCli, sorted, tempDir } from "./_pipeline-helpers.js";
 
 const dir = tempDir("pipeline-ingest");
@@ -151,16 +151,35 @@ describe("ingest at other levels", () => {
     const stats = JSON.parse(runCli(["stats", "--db", db, "--format", "json"]).stdout) as { indices: { columns: string[]; indexedRows: number }[] };
     expect(stats.indices).toEqual([expect.objectContaining({ columns: ["vector"], indexedRows: bigIds.length })]);
 
-    // A filtered query probes 20 / selectivity partitions, so it finds what exact search finds.
+    // A filter matching few rows is answered exactly; one matching many probes 20 / selectivity
+    // partitions, so it finds what exact search finds.
     const config = await resolveSessionConfig({ env: {}, overrides: { store: { uri: db }, memoryOptimization: { optimizationLevel: "aggressive" } } });
     const search = await VariantSearch.open(config);
     const filter = "clinical_significance=Pathogenic";
     const matching = await search.store.count([filter]);
     expect(matching).toBeGreaterThan(0);
+    expect(matching).toBeLessThanOrEqual(EXACT_MAX_MATCHES);
+    expect(await search.plan({ filters: [filter] })).toEqual({ filters: [filter], exact: true });
+    search.exactMaxMatches = matching - 1;
     expect((await search.plan({ filters: [filter] })).nprobes).toBe(Math.ceil((BASE_NPROBES * bigIds.length) / matching));
     expect(await search.plan({ filters: [filter], nprobes: 3 })).toEqual({ filters: [filter], nprobes: 3 });
     expect((await search.plan({})).nprobes).toBeUndefined();
     search.close();
+
+    // The counts are kept per table version, never past it: rows another process appends are counted.
+    const watching = await VariantSearch.open(
+      await resolveSessionConfig({ env: {}, overrides: { store: { uri: db, readConsistencySeconds: 0 }, memoryOptimization: { optimizationLevel: "aggressive" } } }),
+    );
+    watching.exactMaxMatches = 0;
+    expect((await watching.plan({ filters: [filter] })).nprobes).toBe(Math.ceil((BASE_NPROBES * bigIds.length) / matching));
+    const more = generateVcf(dir, 3000, 6);
+    const added = ingestJson([more, "--db", db, "--level", "aggressive"]);
+    const rowsNow = added.tableRows;
+    expect(rowsNow).toBeGreaterThan(bigIds.length);
+    const matchingNow = await watching.store.count([filter]);
+    expect(matchingNow).toBeGreaterThan(matching);
+    expect((await watching.plan({ filters: [filter] })).nprobes).toBe(Math.ceil((BASE_NPROBES * rowsNow) / matchingNow));
+    watching.close();
     const ids = (args: string[]): string[] =>
       runCli(["search", "pathogenic missense variant in BRCA2", "--db", db, "--filter", filter, "--format", "jsonl", ...args])
         .stdout.trim()

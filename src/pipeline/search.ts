@@ -8,6 +8,7 @@ import { createProvider, readyProvider } from "../providers/create.js";
 import { VariantEmbeddingService } from "../embedding/service.js";
 import { VcfAgentError } from "../errors.js";
 import { modelSha256 } from "../reduce/model-file.js";
+import { compileFilters } from "../store/filters.js";
 import { storageOf, VariantStore, type Filter, type VariantHit } from "../store/index.js";
 import { stageForTable } from "./table-stage.js";
 
@@ -19,6 +20,12 @@ import { stageForTable } from "./table-stage.js";
  * selectivity on 100k rows with 20 probes).
  */
 export const BASE_NPROBES = 20;
+
+/**
+ * A filtered query matching at most this many rows is answered exactly: every match is
+ * scored (recall 1). Measured on 1M × 768 rows with the scalar indexes (docs/performance.md).
+ */
+export const EXACT_MAX_MATCHES = 20_000;
 
 /**
  * Where a hit came from and how it was found, so a search can be cited and replayed: the
@@ -49,6 +56,15 @@ export interface QueryOptions {
   readonly exact?: boolean;
 }
 
+/** What a plan needs to know of one table version: whether it has a vector index, its rows, matches per filter. */
+interface PlanFacts {
+  readonly version: number | null;
+  readonly hasIndex: Promise<boolean>;
+  readonly total: Promise<number>;
+  /** By compiled predicate. */
+  readonly matching: Map<string, Promise<number>>;
+}
+
 /** An open table plus the service that embeds queries for it. */
 export class VariantSearch {
   private constructor(
@@ -67,21 +83,57 @@ export class VariantSearch {
     return new VariantSearch(store, new VariantEmbeddingService(config, { provider, stage: ts.stage }));
   }
 
-  #hasIndex: Promise<boolean> | undefined;
+  /** Filtered queries matching at most this many rows run exact; 0 turns that off. */
+  exactMaxMatches = EXACT_MAX_MATCHES;
+
+  #facts: PlanFacts | undefined;
 
   /**
-   * The options a query runs with: as given, except that a filtered query on a table with
-   * an ANN index and no explicit `nprobes` or `exact` probes {@link BASE_NPROBES} /
-   * selectivity partitions (selectivity = matching rows / all rows, counted now).
+   * The options a query runs with: as given, except for a filtered query on a table with
+   * an ANN index and no explicit `nprobes` or `exact`. When at most {@link exactMaxMatches}
+   * rows match, the query is exact over them (the scalar indexes find them, every match is
+   * scored, recall is 1); otherwise it probes {@link BASE_NPROBES} / selectivity partitions
+   * (selectivity = matching rows / all rows).
+   * The counts are kept per table version: a query counts only when the table changed
+   * since the last one (an append, delete or index build makes a new version).
    */
   async plan(options: QueryOptions = {}): Promise<QueryOptions> {
     const filters = options.filters ?? [];
     if (filters.length === 0 || options.exact !== undefined || options.nprobes !== undefined) return options;
-    this.#hasIndex ??= this.store.stats().then((s) => s.indices.some((i) => i.columns.includes("vector")));
-    if (!(await this.#hasIndex)) return options; // no ANN index: the search is exact already
-    const [matching, total] = await Promise.all([this.store.count(filters), this.store.count()]);
-    if (matching === 0) return options;
-    return { ...options, nprobes: Math.ceil((BASE_NPROBES * total) / matching) };
+    const facts = await this.#factsNow();
+    if (!(await facts.hasIndex)) return options; // no ANN index: the search is exact already
+    const key = compileFilters(filters) ?? "";
+    let matching = facts.matching.get(key);
+    if (matching === undefined) {
+      matching = this.store.count(filters);
+      facts.matching.set(key, matching);
+      // A failed count is not kept: the next query counts again.
+      matching.catch(() => facts.matching.delete(key));
+    }
+    const [m, total] = await Promise.all([matching, facts.total]);
+    if (m === 0) return options;
+    if (m <= this.exactMaxMatches) return { ...options, exact: true };
+    return { ...options, nprobes: Math.ceil((BASE_NPROBES * total) / m) };
+  }
+
+  async #factsNow(): Promise<PlanFacts> {
+    const version = await this.store.version();
+    const current = this.#facts;
+    if (current !== undefined && current.version === version) return current;
+    const fresh: PlanFacts = {
+      version,
+      hasIndex: this.store.stats().then((s) => s.indices.some((i) => i.columns.includes("vector"))),
+      total: this.store.count(),
+      matching: new Map(),
+    };
+    // A failed look-up is not kept: the next query asks again.
+    const forget = (): void => {
+      if (this.#facts === fresh) this.#facts = undefined;
+    };
+    fresh.hasIndex.catch(forget);
+    fresh.total.catch(forget);
+    this.#facts = fresh;
+    return fresh;
   }
 
   /** What every hit of this table shares in its provenance: embedder, model, metric. */
