@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveSessionConfig } from "../src/config.js";
 import { MIN_INDEX_ROWS } from "../src/pipeline/ingest.js";
+import { SCALAR_INDEXES } from "../src/store/indexes.js";
 import { BASE_NPROBES, EXACT_MAX_MATCHES, VariantSearch } from "../src/pipeline/search.js";
 import { describeIds, describeRows, distinct, generateVcf, ingestJson, readTable, runCli, sorted, tempDir } from "./_pipeline-helpers.js";
 
@@ -135,6 +136,7 @@ describe("ingest at other levels", () => {
     expect(s.dims).toBe(512);
     expect(s.tableRows).toBe(ids.length);
     expect(s.index).toBeNull();
+    expect(s.scalarIndexes).toBeNull();
     const stats = runCli(["stats", "--db", db, "--format", "json"]);
     expect(JSON.parse(stats.stdout)).toMatchObject({ rows: ids.length, dims: 512, indices: [] });
   });
@@ -149,7 +151,10 @@ describe("ingest at other levels", () => {
     expect(s.tableRows).toBe(bigIds.length);
     expect(s.index).toMatchObject({ type: expect.stringMatching(/^ivf_/) });
     const stats = JSON.parse(runCli(["stats", "--db", db, "--format", "json"]).stdout) as { indices: { columns: string[]; indexedRows: number }[] };
-    expect(stats.indices).toEqual([expect.objectContaining({ columns: ["vector"], indexedRows: bigIds.length })]);
+    // With the ANN index come the scalar indexes of the filter columns, each over every row.
+    expect(s.scalarIndexes).toMatchObject({ columns: SCALAR_INDEXES.map((i) => `${i.column}_idx`) });
+    expect(stats.indices.map((i) => i.columns.join(",")).sort()).toEqual(["vector", ...SCALAR_INDEXES.map((i) => i.column)].sort());
+    for (const i of stats.indices) expect(i).toMatchObject({ indexedRows: bigIds.length });
 
     // A filter matching few rows is answered exactly; one matching many probes 20 / selectivity
     // partitions, so it finds what exact search finds.

@@ -31,7 +31,9 @@ export function formatSummary(s: IngestSummary): string {
     `  embeddings: ${s.dims} dims (${s.reduction})` +
       (s.varianceRetained === null ? "" : `, variance retained ${(100 * s.varianceRetained).toFixed(2)}%`) +
       `, cache hit rate ${s.cacheHitRate}%`,
-    `  table: ${s.tableRows} rows` + (s.index ? `, ${s.index.type} index built in ${s.index.seconds.toFixed(1)} s` : ""),
+    `  table: ${s.tableRows} rows` +
+      (s.index ? `, ${s.index.type} index built in ${s.index.seconds.toFixed(1)} s` : "") +
+      (s.scalarIndexes ? `, ${s.scalarIndexes.columns.length} scalar indexes in ${s.scalarIndexes.seconds.toFixed(1)} s` : ""),
   ];
   if (s.warnings > 0) lines.push(`  warnings: ${s.warnings}`, ...s.warningMessages.map((m) => `    ${m}`));
   if (s.skippedInvalid > 0) lines.push(...s.invalidMessages.map((m) => `    skipped: ${m}`));

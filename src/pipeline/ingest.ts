@@ -9,7 +9,7 @@ import type { EmbeddingProvider } from "../providers/provider.js";
 import { createProvider, readyProvider } from "../providers/create.js";
 import { VariantEmbeddingService, type OptimizationStats } from "../embedding/service.js";
 import type { StageBatch } from "../reduce/stage.js";
-import { storageOf, VariantStore, type Filter } from "../store/index.js";
+import { storageOf, VariantStore, type Filter, type VectorIndexType } from "../store/index.js";
 import { VcfAgentError } from "../errors.js";
 import { parseRegion, type Region } from "../vcf/region.js";
 import { annotationLayout } from "../vcf/annotations/index.js";
@@ -43,7 +43,7 @@ export interface IngestOptions {
   readonly onProgress?: (p: IngestProgress) => void;
   /** Rows per LanceDB write (one commit each); default {@link DEFAULT_WRITE_ROWS}. */
   readonly writeBatchRows?: number;
-  /** Build the configured ANN index after ingest (default: when the level asks for one). */
+  /** Build the indexes after ingest (default true): the level's ANN index and the scalar ones, see {@link buildTableIndexes}. */
   readonly buildIndex?: boolean;
   /** Provider override (tests, embedding servers); default from the config. */
   readonly provider?: EmbeddingProvider;
@@ -90,6 +90,8 @@ export interface IngestSummary {
   readonly reduction: string;
   readonly tableRows: number;
   readonly index: { type: string; seconds: number } | null;
+  /** The scalar indexes (filter columns) built at the end, with the vector index. */
+  readonly scalarIndexes: { columns: string[]; seconds: number } | null;
   readonly warnings: number;
   readonly invalidMessages: readonly string[];
   readonly warningMessages: readonly string[];
@@ -245,6 +247,7 @@ async function ingestInto(store: VariantStore, options: IngestOptions, t0: numbe
   };
   let interrupted = false;
   let index: IngestSummary["index"] = null;
+  let scalarIndexes: IngestSummary["scalarIndexes"] = null;
   try {
     const layout = annotationLayout(reader.header);
     const breather = new Breather();
@@ -295,15 +298,7 @@ async function ingestInto(store: VariantStore, options: IngestOptions, t0: numbe
       const c = writer.counts;
       await checkpoints.save(sourceId, { variantsCommitted: resumeAt + c.committed, complete: true, tableRows: rowsAtStart + c.inserted, exclusive });
     }
-    const wantIndex = options.buildIndex ?? mem.annIndex !== "none";
-    if (!interrupted && wantIndex && mem.annIndex !== "none") {
-      progress("indexing");
-      const rowsNow = await store.count();
-      if (rowsNow >= MIN_INDEX_ROWS) {
-        const r = await store.createVectorIndex({ type: mem.annIndex });
-        index = { type: mem.annIndex, seconds: r.seconds };
-      }
-    }
+    if (!interrupted) ({ index, scalarIndexes } = await buildTableIndexes(store, mem.annIndex, options.buildIndex, () => progress("indexing")));
   } catch (err) {
     // What was committed stays committed and the checkpoint says how far; re-raise.
     await writer.abandon();
@@ -340,6 +335,7 @@ async function ingestInto(store: VariantStore, options: IngestOptions, t0: numbe
     reduction: ts.note,
     tableRows: store.dims === null ? 0 : await store.count(),
     index,
+    scalarIndexes,
     warnings: st.warnings,
     invalidMessages: st.invalidMessages,
     warningMessages: st.warningMessages,
@@ -358,5 +354,28 @@ async function idsInRegion(store: VariantStore, region: Region): Promise<Set<str
 
 /** Tables smaller than this are searched exactly; an ANN index would not pay for itself. */
 export const MIN_INDEX_ROWS = 10_000;
+
+/**
+ * The indexes an ingest leaves behind, once the table has {@link MIN_INDEX_ROWS}: the ANN index
+ * of the level (none for basic) and the scalar indexes of the filter columns, which let a
+ * filtered search and the planner's match counts skip the scan. `build` false builds none.
+ */
+export async function buildTableIndexes(
+  store: VariantStore,
+  annIndex: "none" | VectorIndexType,
+  build: boolean | undefined,
+  onStart: () => void,
+): Promise<{ index: IngestSummary["index"]; scalarIndexes: IngestSummary["scalarIndexes"] }> {
+  if (build === false || (await store.count()) < MIN_INDEX_ROWS) return { index: null, scalarIndexes: null };
+  onStart();
+  let index: IngestSummary["index"] = null;
+  if (annIndex !== "none") {
+    const r = await store.createVectorIndex({ type: annIndex });
+    index = { type: annIndex, seconds: r.seconds };
+  }
+  const t = performance.now();
+  const columns = await store.createScalarIndexes();
+  return { index, scalarIndexes: { columns, seconds: (performance.now() - t) / 1000 } };
+}
 
 export type { VcfReader };

@@ -13,7 +13,7 @@ import { isSecretOption, type SessionConfig } from "../config.js";
 import { isErrorCode, VcfAgentError } from "../errors.js";
 import { createProvider, readyProvider } from "../providers/create.js";
 import { storageOf, VariantStore } from "../store/index.js";
-import { ingestVcf, MIN_INDEX_ROWS, type IngestProgress, type IngestSummary } from "./ingest.js";
+import { buildTableIndexes, ingestVcf, type IngestProgress, type IngestSummary } from "./ingest.js";
 import { planShards, type Shard } from "./shards.js";
 import { persistPendingModel, stageForTable } from "./table-stage.js";
 import { sampleTrainingVectors } from "./training.js";
@@ -229,13 +229,10 @@ export async function finishShardedIngest(
   const mem = config.memoryOptimization;
   const reopened = await VariantStore.connect(config.store.uri, { table: config.store.table, ...storageOf(config) });
   try {
-    let index: IngestSummary["index"] = null;
-    if ((options.buildIndex ?? mem.annIndex !== "none") && mem.annIndex !== "none" && (await reopened.count()) >= MIN_INDEX_ROWS) {
-      options.onProgress?.({ variantsRead: run.read, variantsWritten: run.written, bytesRead: run.bytes, totalBytes: run.totalBytes, phase: "indexing" });
-      const r = await reopened.createVectorIndex({ type: mem.annIndex });
-      index = { type: mem.annIndex, seconds: r.seconds };
-    }
-    return combine(run.summaries, { seconds: (performance.now() - t0) / 1000, note: plan.note, tableRows: await reopened.count(), dims: reopened.dims, index, shards: plan.shards.length, retries: run.retries, workers: run.workers });
+    const { index, scalarIndexes } = await buildTableIndexes(reopened, mem.annIndex, options.buildIndex, () =>
+      options.onProgress?.({ variantsRead: run.read, variantsWritten: run.written, bytesRead: run.bytes, totalBytes: run.totalBytes, phase: "indexing" }),
+    );
+    return combine(run.summaries, { seconds: (performance.now() - t0) / 1000, note: plan.note, tableRows: await reopened.count(), dims: reopened.dims, index, scalarIndexes, shards: plan.shards.length, retries: run.retries, workers: run.workers });
   } finally {
     reopened.close();
   }
@@ -354,7 +351,7 @@ function runPool(plan: ShardPlan, options: WorkersOptions): Promise<ShardRun> {
 /** One summary for the whole file from its shards' summaries. */
 function combine(
   parts: readonly IngestSummary[],
-  extra: { seconds: number; note: string; tableRows: number; dims: number | null; index: IngestSummary["index"]; shards: number; retries: number; workers: WorkerFigures[] },
+  extra: { seconds: number; note: string; tableRows: number; dims: number | null; index: IngestSummary["index"]; scalarIndexes: IngestSummary["scalarIndexes"]; shards: number; retries: number; workers: WorkerFigures[] },
 ): ShardedIngestSummary {
   const sum = (f: (s: IngestSummary) => number) => parts.reduce((a, s) => a + f(s), 0);
   const first = parts[0];
@@ -381,6 +378,7 @@ function combine(
     reduction: extra.note,
     tableRows: extra.tableRows,
     index: extra.index,
+    scalarIndexes: extra.scalarIndexes,
     warnings: sum((s) => s.warnings),
     invalidMessages: parts.flatMap((s) => s.invalidMessages).slice(0, 100),
     warningMessages: parts.flatMap((s) => s.warningMessages).slice(0, 100),
