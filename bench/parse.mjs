@@ -3,6 +3,9 @@
 //   vcf-agent   — dist/vcf (every Variant; touches variantId and info("CLNSIG"))
 //   bcftools    — `bcftools query -f '%CHROM\t%POS\t%REF\t%ALT\n' FILE > /dev/null` (wall time incl. process start)
 //   @gmod/vcf   — streaming gunzip + VCFParser.parseLine on every line (touches INFO.CLNSIG)
+//   describe    — `vcf-agent describe FILE --format jsonl|tsv > /dev/null`, end to end (process start
+//                 included), beside `bcftools query` of the same fields (ID, QUAL, FILTER and the
+//                 ClinVar INFO fields as well), ratio against that
 // Runs are interleaved (a, b, c, a, b, c, …) so machine load hits all three alike.
 // Usage: node bench/parse.mjs [--runs 3] [--file bench/data/gen200k_s3.vcf.gz]
 import { spawn, execFileSync } from "node:child_process";
@@ -51,6 +54,17 @@ function bcftools() {
   });
 }
 
+function proc(cmd, args) {
+  return () =>
+    new Promise((resolve, reject) => {
+      const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "inherit"] });
+      child.on("error", reject);
+      child.on("exit", (code) => (code === 0 ? resolve({}) : reject(new Error(`${cmd} exited with ${code}`))));
+    });
+}
+const cli = path.join(root, "dist", "cli", "main.js");
+const DESCRIBE_FIELDS = "%CHROM\t%POS\t%ID\t%REF\t%ALT\t%QUAL\t%FILTER\t%INFO/GENEINFO\t%INFO/MC\t%INFO/CLNSIG\t%INFO/CLNREVSTAT\t%INFO/CLNDN\t%INFO/AF\n";
+
 async function gmod() {
   // Same streaming gunzip and chunk decoding as ours, so the comparison is about parsing.
   const gunzip = createReadStream(file, { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 1 << 20 }));
@@ -89,6 +103,9 @@ const tools = [
   { name: "vcf-agent", run: ours },
   { name: "bcftools query", run: bcftools },
   { name: "@gmod/vcf", run: gmod },
+  { name: "bcftools fields", run: proc("bcftools", ["query", "-f", DESCRIBE_FIELDS, file]) },
+  { name: "describe jsonl", run: proc(process.execPath, [cli, "describe", file, "--format", "jsonl"]) },
+  { name: "describe tsv", run: proc(process.execPath, [cli, "describe", file, "--format", "tsv"]) },
 ];
 const times = new Map(tools.map((t) => [t.name, []]));
 let counts;
@@ -107,9 +124,10 @@ const median = (xs) => {
 };
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
 const bcfBest = Math.min(...times.get("bcftools query"));
+const fieldsBest = Math.min(...times.get("bcftools fields"));
 console.log(`file: ${path.relative(root, file)} (${(statSync(file).size / 1e6).toFixed(1)} MB gzip, ${fmt(counts.records)} records, ${fmt(counts.variants)} variants after splitting)`);
 console.log(`runs: ${runs}, interleaved; node ${process.version}; ${cpus().length} CPUs; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
-console.log("records/s and variants/s from the best run; ratio = best records/s ÷ bcftools best records/s");
+console.log("records/s and variants/s from the best run; ratio = best records/s ÷ bcftools best records/s (describe rows: ÷ bcftools fields, the same fields printed)");
 console.log(["tool".padEnd(16), "best s".padStart(8), "median s".padStart(9), "records/s".padStart(12), "variants/s".padStart(12), "vs bcftools".padStart(12)].join(" "));
 for (const t of tools) {
   const xs = times.get(t.name);
@@ -121,7 +139,7 @@ for (const t of tools) {
       median(xs).toFixed(3).padStart(9),
       fmt(counts.records / best).padStart(12),
       fmt(counts.variants / best).padStart(12),
-      `${(bcfBest / best).toFixed(2)}x`.padStart(12),
+      `${((t.name.startsWith("describe") ? fieldsBest : bcfBest) / best).toFixed(2)}x`.padStart(12),
     ].join(" "),
   );
 }

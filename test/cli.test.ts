@@ -85,7 +85,7 @@ describe("vcf-agent CLI", () => {
 
     const fmt = run(["describe", clinvar, "--format", "xml"]);
     expect(fmt.status).toBe(1);
-    expect(fmt.stderr).toBe("vcf-agent: option --format: expected jsonl or table, got 'xml'\n");
+    expect(fmt.stderr).toBe("vcf-agent: option --format: expected jsonl, tsv or table, got 'xml'\n");
 
     const level = run(["embed", "x", "--level", "extreme"]);
     expect(level.status).toBe(2);

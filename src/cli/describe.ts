@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { VcfAgentError } from "../errors.js";
 import { annotationLayout } from "../vcf/annotations/index.js";
-import { summarizeVariant, type VariantSummary } from "../vcf/describe.js";
+import { summarizeVariant, summaryJson, summaryTsv, SUMMARY_TSV_HEADER, type VariantSummary } from "../vcf/describe.js";
 import { openVcf } from "../vcf/reader.js";
 import { action, write } from "./_run.js";
 import { intFlag } from "./_config.js";
@@ -33,13 +33,13 @@ export function registerDescribe(program: Command): void {
     .description("print one object per variant (after splitting multi-allelic sites) with its annotations and description")
     .argument("<file>", "VCF file (plain, gzip or bgzip), or - for standard input")
     .option("--region <region>", "only this region, e.g. chr17:43044295-43125483 (needs a .tbi or .csi index)")
-    .option("--format <format>", "jsonl or table", "jsonl")
+    .option("--format <format>", "jsonl, tsv (a header line, then one row per variant, . for missing) or table", "jsonl")
     .option("--on-invalid <mode>", "error: stop at the first bad record; skip: count bad records and go on", "error")
     .option("--limit <n>", "stop after n variants")
     .action(
       action(async (file: string, flags: DescribeFlags) => {
-        if (flags.format !== "jsonl" && flags.format !== "table") {
-          throw new VcfAgentError(`option --format: expected jsonl or table, got '${flags.format}'`, "USAGE");
+        if (flags.format !== "jsonl" && flags.format !== "tsv" && flags.format !== "table") {
+          throw new VcfAgentError(`option --format: expected jsonl, tsv or table, got '${flags.format}'`, "USAGE");
         }
         if (flags.onInvalid !== "error" && flags.onInvalid !== "skip") {
           throw new VcfAgentError(`option --on-invalid: expected error or skip, got '${flags.onInvalid}'`, "USAGE");
@@ -54,15 +54,19 @@ export function registerDescribe(program: Command): void {
         try {
           if (flags.format === "table") {
             await write(TABLE_COLUMNS.map(([k, w]) => cell(k, w)).join(" ") + " description\n");
+          } else if (flags.format === "tsv") {
+            await write(SUMMARY_TSV_HEADER + "\n");
           }
+          const line =
+            flags.format === "jsonl"
+              ? summaryJson
+              : flags.format === "tsv"
+                ? summaryTsv
+                : (s: VariantSummary) => TABLE_COLUMNS.map(([k, w]) => cell(s[k], w)).join(" ") + " " + s.description;
           outer: for await (const batch of reader.batches(1024)) {
             let chunk = "";
             for (const v of batch) {
-              const s = summarizeVariant(v, layout);
-              chunk +=
-                flags.format === "jsonl"
-                  ? JSON.stringify(s) + "\n"
-                  : TABLE_COLUMNS.map(([k, w]) => cell(s[k], w)).join(" ") + " " + s.description + "\n";
+              chunk += line(summarizeVariant(v, layout)) + "\n";
               if (++n >= limit) {
                 await write(chunk);
                 break outer;

@@ -81,3 +81,80 @@ export function summarizeVariant(v: Variant, layout: AnnotationLayout): VariantS
     source: a.source,
   };
 }
+
+/** The columns of {@link VariantSummary}, in the order JSON lines and TSV print them. */
+export const SUMMARY_COLUMNS = [
+  "variantId",
+  "chrom",
+  "pos",
+  "id",
+  "ref",
+  "alt",
+  "kind",
+  "qual",
+  "filter",
+  "gene",
+  "consequence",
+  "clinicalSignificance",
+  "reviewStatus",
+  "condition",
+  "af",
+  "description",
+  "line",
+  "source",
+] as const satisfies readonly (keyof VariantSummary)[];
+
+/**
+ * `s` as a JSON string. Text without a character JSON must escape (quote, backslash, control
+ * characters) or a surrogate (JSON.stringify escapes lone ones) is quoted as it is.
+ */
+function jsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+  }
+  return `"${s}"`;
+}
+
+function jsonNumber(n: number | null): string {
+  return n !== null && Number.isFinite(n) ? String(n) : "null";
+}
+
+function jsonText(s: string | null): string {
+  return s === null ? "null" : jsonString(s);
+}
+
+/**
+ * `JSON.stringify(s)`, character for character, without its generic walk over the object:
+ * describe prints one per variant and the generic path cost more than reading the file.
+ */
+export function summaryJson(s: VariantSummary): string {
+  return (
+    `{"variantId":${jsonString(s.variantId)},"chrom":${jsonString(s.chrom)},"pos":${jsonNumber(s.pos)},"id":${jsonString(s.id)}` +
+    `,"ref":${jsonString(s.ref)},"alt":${jsonString(s.alt)},"kind":${jsonString(s.kind)},"qual":${jsonNumber(s.qual)}` +
+    `,"filter":${jsonString(s.filter)},"gene":${jsonText(s.gene)},"consequence":${jsonText(s.consequence)}` +
+    `,"clinicalSignificance":${jsonText(s.clinicalSignificance)},"reviewStatus":${jsonText(s.reviewStatus)}` +
+    `,"condition":${jsonText(s.condition)},"af":${jsonNumber(s.af)},"description":${jsonString(s.description)}` +
+    `,"line":${jsonNumber(s.line)},"source":${jsonString(s.source)}}`
+  );
+}
+
+/** A TSV cell: `.` for a missing value (as bcftools prints it); tabs and line breaks, which no VCF value holds, as spaces. */
+function tsvCell(v: string | number | null): string {
+  if (v === null) return ".";
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : ".";
+  return /[\t\n\r]/.test(v) ? v.replace(/[\t\n\r]/g, " ") : v === "" ? "." : v;
+}
+
+/** The header line of {@link summaryTsv} rows (no newline). */
+export const SUMMARY_TSV_HEADER = SUMMARY_COLUMNS.join("\t");
+
+/** One tab-separated line (no newline) of `s`'s columns in {@link SUMMARY_COLUMNS} order. */
+export function summaryTsv(s: VariantSummary): string {
+  return (
+    `${tsvCell(s.variantId)}\t${tsvCell(s.chrom)}\t${tsvCell(s.pos)}\t${tsvCell(s.id)}\t${tsvCell(s.ref)}\t${tsvCell(s.alt)}` +
+    `\t${tsvCell(s.kind)}\t${tsvCell(s.qual)}\t${tsvCell(s.filter)}\t${tsvCell(s.gene)}\t${tsvCell(s.consequence)}` +
+    `\t${tsvCell(s.clinicalSignificance)}\t${tsvCell(s.reviewStatus)}\t${tsvCell(s.condition)}\t${tsvCell(s.af)}` +
+    `\t${tsvCell(s.description)}\t${tsvCell(s.line)}\t${tsvCell(s.source)}`
+  );
+}
