@@ -63,7 +63,10 @@ function proc(cmd, args) {
     });
 }
 const cli = path.join(root, "dist", "cli", "main.js");
-const DESCRIBE_FIELDS = "%CHROM\t%POS\t%ID\t%REF\t%ALT\t%QUAL\t%FILTER\t%INFO/GENEINFO\t%INFO/MC\t%INFO/CLNSIG\t%INFO/CLNREVSTAT\t%INFO/CLNDN\t%INFO/AF\n";
+// The INFO fields describe reads, those of them the file's header defines (bcftools refuses others).
+const header = execFileSync("bcftools", ["view", "-h", file], { encoding: "utf8", maxBuffer: 1 << 26 });
+const infoTags = ["GENEINFO", "MC", "CLNSIG", "CLNREVSTAT", "CLNDN", "AF", "CSQ", "ANN"].filter((t) => header.includes(`##INFO=<ID=${t},`));
+const DESCRIBE_FIELDS = ["%CHROM", "%POS", "%ID", "%REF", "%ALT", "%QUAL", "%FILTER", ...infoTags.map((t) => `%INFO/${t}`)].join("\t") + "\n";
 
 async function gmod() {
   // Same streaming gunzip and chunk decoding as ours, so the comparison is about parsing.
