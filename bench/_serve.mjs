@@ -31,6 +31,13 @@ export function prepareTable({ n = 100_000, index = "ivf_rq" } = {}) {
   return { db, vcf, stats };
 }
 
+/** A table built elsewhere, with its stats; throws when there is none at `db`. */
+export function existingTable(db) {
+  const stats = JSON.parse(run(["stats", "--db", db, "--format", "json"]));
+  if (!stats.exists) throw new Error(`BENCH_SERVE_DB=${db}: no table there`);
+  return { db, stats };
+}
+
 /**
  * Starts `vcf-agent serve --db DB --port 0 ARGS…` and resolves once it listens, with its
  * base URL and child process. `onStdout` receives its log output (JSON lines).

@@ -1,13 +1,14 @@
 // Load benchmark of `vcf-agent serve`: autocannon on loopback, 50 concurrent search
 // clients for 30 s against a 100k-variant table (built once into bench/data/serve/).
 // Run: npm run bench:serve   [-- --duration 30 --connections 50 --exact]
-// Env: BENCH_SERVE_N (variants, default 100000), BENCH_SERVE_INDEX (ivf_rq | ivf_pq | none),
+// Env: BENCH_SERVE_DB (an existing table to serve instead, e.g. bench:search's 1M one),
+//      BENCH_SERVE_N (variants, default 100000), BENCH_SERVE_INDEX (ivf_rq | ivf_pq | none),
 //      BENCH_SERVE_CONCURRENCY (the service's --search-concurrency; default 2 × cores).
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { prepareTable, startServe, stopServe } from "./_serve.mjs";
+import { existingTable, prepareTable, startServe, stopServe } from "./_serve.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -20,7 +21,7 @@ const N = Number(process.env.BENCH_SERVE_N ?? 100000);
 const INDEX = process.env.BENCH_SERVE_INDEX ?? "ivf_rq";
 
 // 1. The table, built once with the CLI (the same path users take).
-const { db, stats } = prepareTable({ n: N, index: INDEX });
+const { db, stats } = process.env.BENCH_SERVE_DB ? existingTable(process.env.BENCH_SERVE_DB) : prepareTable({ n: N, index: INDEX });
 
 // 2. The service, in its own process (so its RSS is its own).
 const concurrency = process.env.BENCH_SERVE_CONCURRENCY;

@@ -65,7 +65,7 @@ export function registerStats(program: Command): void {
     .option("--partitions <n>", "IVF partitions (default about √rows)")
     .option("--sub-vectors <n>", "PQ sub-vectors (default dims/8)")
     .option("--sample-rate <n>", "vectors per partition that train k-means (default 64 for ivf_rq and ivf_pq, 256 for hnsw_sq)")
-    .option("--scalar", "also build the scalar indexes of the filter columns: variant_id, pos, gene, chrom, clinical_significance, consequence (the default)")
+    .option("--scalar", "also build the scalar indexes of the filter columns: variant_id, pos, gene, af, chrom, clinical_significance, consequence (the default)")
     .option("--no-scalar", "build the ANN index only");
   configOptions(create, { store: true })
     .action(

@@ -16,13 +16,14 @@ export const VECTOR_INDEX_TYPES: readonly VectorIndexType[] = ["ivf_pq", "ivf_rq
 
 /**
  * Scalar indexes made by `createScalarIndexes`. BTREE for high-cardinality columns
- * (ids, positions, genes); BITMAP for the few-valued ones (chromosome, significance,
+ * (ids, positions, genes, allele frequencies: `<`/`between` too); BITMAP for the few-valued ones (chromosome, significance,
  * consequence), where a bitmap per value is small and answers `=`/`IN` without a scan.
  */
 export const SCALAR_INDEXES: readonly { column: string; kind: "btree" | "bitmap" }[] = [
   { column: "variant_id", kind: "btree" },
   { column: "pos", kind: "btree" },
   { column: "gene", kind: "btree" },
+  { column: "af", kind: "btree" },
   { column: "chrom", kind: "bitmap" },
   { column: "clinical_significance", kind: "bitmap" },
   { column: "consequence", kind: "bitmap" },

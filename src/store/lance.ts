@@ -333,7 +333,7 @@ export class VariantStore {
 
   /**
    * Builds (or rebuilds) the scalar indexes that make filters and id look-ups fast:
-   * BTREE on variant_id, pos, gene; BITMAP on chrom, clinical_significance, consequence.
+   * BTREE on variant_id, pos, gene, af; BITMAP on chrom, clinical_significance, consequence.
    * @returns the names of the indexes built.
    */
   async createScalarIndexes(): Promise<string[]> {
