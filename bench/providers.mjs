@@ -6,7 +6,9 @@
 // bounded by a request count and a time cap, and is compared with the ideal
 // batch × concurrency / latency. Batch 1 × concurrency 1 is the old way: one text per
 // request, one request at a time.
-// Usage: npm run bench:providers   [-- --latency 50 --rounds 10 --cap 3 --dims 1536]
+// Then the ingest path: `vcf-agent ingest --provider openai` on a generated file against the same
+// server (requests counted by the server, variants/s against the same bound).
+// Usage: npm run bench:providers   [-- --latency 50 --rounds 10 --cap 3 --dims 1536 --ingest-n 50000 --no-ingest]
 import { createServer } from "node:http";
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -61,7 +63,16 @@ if (process.argv[2] === "--serve") {
   };
   poolFor(dims);
   let mode = "base64";
+  // Requests and texts served since the last {count: true}, for the ingest row.
+  let served = 0;
+  let texts = 0;
   process.on("message", (m) => {
+    if (m.count) {
+      process.send({ served, texts });
+      served = 0;
+      texts = 0;
+      return;
+    }
     mode = m.mode;
     process.send({ ack: mode });
   });
@@ -72,6 +83,8 @@ if (process.argv[2] === "--serve") {
     req.on("end", () => {
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
       const input = body.input;
+      served++;
+      texts += input.length;
       const parts = [];
       if (req.url === "/api/embed") {
         parts.push(Buffer.from(`{"model":${JSON.stringify(body.model)},"embeddings":[`));
@@ -112,6 +125,9 @@ if (process.argv[2] === "--serve") {
       only: { type: "string" },
       // skip the transport comparison
       "no-transport": { type: "boolean", default: false },
+      // skip the ingest row; variants it ingests
+      "no-ingest": { type: "boolean", default: false },
+      "ingest-n": { type: "string", default: "50000" },
     },
   });
   const latencyMs = Number(values.latency);
@@ -206,6 +222,39 @@ if (process.argv[2] === "--serve") {
   if (target && latencyMs > 0) {
     const pct = (100 * target.rate) / target.bound;
     console.log(`target: batch 256 × concurrency 4 reaches ${pct.toFixed(1)} % of the bound (goal ≥ 90 %): ${pct >= 90 ? "met" : "NOT met"}`);
+  }
+  // The ingest path: `vcf-agent ingest --provider openai` against the same server, batch
+  // 256 × concurrency 4, basic level (full width: the provider's path, no PCA fit).
+  if (!values["no-ingest"]) {
+    const { execFileSync } = await import("node:child_process");
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const { generatedVcf, cli } = await import("./_proc.mjs");
+    const n = Number(values["ingest-n"]);
+    const file = generatedVcf(n, 11);
+    const dir = mkdtempSync(path.join(tmpdir(), "vcf-agent-bench-providers-"));
+    try {
+      await setMode("base64");
+      const count = () =>
+        new Promise((resolve) => {
+          child.once("message", resolve);
+          child.send({ count: true });
+        });
+      await count();
+      const env = { ...process.env, VCF_AGENT_PROVIDER: "openai", VCF_AGENT_BASE_URL: `${origin}/v1`, OPENAI_API_KEY: "bench", VCF_AGENT_MODEL: "text-embedding-3-small", VCF_AGENT_EMBEDDING_BATCH_SIZE: "256", VCF_AGENT_EMBEDDING_CONCURRENCY: "4" };
+      const out = execFileSync(process.execPath, [cli, "ingest", file, "--db", path.join(dir, "db"), "--level", "basic", "--quiet", "--format", "json"], { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+      const summary = JSON.parse(out);
+      const { served, texts } = await count();
+      const b = bound(256, 4);
+      const embedding = summary.optimization?.timings?.embeddingSeconds;
+      console.log(`# ingest — vcf-agent ingest (${summary.variantsWritten} variants, basic level) --provider openai, batch 256 × concurrency 4, same server`);
+      console.log(`${"path".padEnd(17)} ${pad("requests", 8)} ${pad("texts/req", 9)} ${pad("variants/s", 10)} ${pad("bound/s", 9)} ${pad("% bound", 7)} ${pad("seconds", 8)}`);
+      console.log(`${"ingest openai".padEnd(17)} ${pad(served, 8)} ${pad((texts / served).toFixed(1), 9)} ${pad(summary.variantsPerSecond, 10)} ${pad(b.toFixed(0), 9)} ${pad(((100 * summary.variantsPerSecond) / b).toFixed(1), 7)} ${pad(summary.seconds.toFixed(2), 8)}`);
+      if (embedding !== undefined) console.log(`(embedding phase ${embedding} s)`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
   console.log(`# load average at end ${load()}`);
   // Transport cost alone: one 256-input base64 response at a time, client CPU per response.
