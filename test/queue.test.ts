@@ -71,10 +71,15 @@ async function vcfAgent(args: string[]): Promise<{ code: number; stdout: string;
 }
 
 /** A `vcf-agent worker` process; `lines` collects what it says. */
-function startWorker(name: string): { child: ChildProcess; lines: string[]; stop: () => Promise<void> } {
-  const child = spawn(process.execPath, [cli, "worker", "--queue", queueUrl(name), "--lock-seconds", "3", ...STORE_OPTS], { env: { ...process.env, ...AWS }, stdio: ["ignore", "ignore", "pipe"] });
+function startWorker(name: string, extra: string[] = []): { child: ChildProcess; lines: string[]; stop: () => Promise<void> } {
+  const child = spawn(process.execPath, [cli, "worker", "--queue", queueUrl(name), "--lock-seconds", "3", ...STORE_OPTS, ...extra], { env: { ...process.env, ...AWS }, stdio: ["ignore", "ignore", "pipe"] });
   const lines: string[] = [];
-  child.stderr?.on("data", (d: Buffer) => lines.push(...d.toString().split("\n").filter(Boolean)));
+  let partial = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    const parts = (partial + d.toString()).split("\n");
+    partial = parts.pop() ?? "";
+    lines.push(...parts.filter(Boolean));
+  });
   const exited = new Promise((r) => child.once("exit", r));
   return {
     child,
@@ -213,7 +218,8 @@ describe("ingest --queue with vcf-agent worker processes", () => {
     it(`${n} workers leave exactly the file's variants on s3://, once each, at the PCA width; the same file again adds nothing`, async () => {
       const name = `exact${n}`;
       const db = `s3://${bucket}/exact-${n}`;
-      const workers = Array.from({ length: n }, () => startWorker(name));
+      // With 2 workers, each shard gets a fresh shard process (--process-rows 1).
+      const workers = Array.from({ length: n }, () => startWorker(name, n === 2 ? ["--process-rows", "1"] : []));
       try {
         const r = await startIngest(db, name).result;
         expect(r.code, r.stderr).toBe(0);
@@ -225,6 +231,11 @@ describe("ingest --queue with vcf-agent worker processes", () => {
         expect(s.workers.length).toBeGreaterThan(1); // the shards were shared
         expect(new Set(s.workers.map((w) => w.pid))).toEqual(new Set(workers.map((w) => w.child.pid)));
         await expectExact(db);
+        const shardPids = workers.flatMap((w) => w.lines.map((l) => /\(shard process (\d+)\)$/.exec(l)?.[1]).filter((p) => p !== undefined));
+        expect(shardPids).toHaveLength(s.shards);
+        // Renewed per shard with --process-rows 1; kept across shards by default.
+        if (n === 2) expect(new Set(shardPids).size).toBe(s.shards);
+        else expect(new Set(shardPids).size).toBeLessThan(s.shards);
         const again = await startIngest(db, name).result;
         expect(again.code, again.stderr).toBe(0);
         expect((JSON.parse(again.stdout) as Sharded).variantsWritten).toBe(0);

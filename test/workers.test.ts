@@ -46,7 +46,7 @@ interface Sharded {
   shards: number;
   retries: number;
   dims: number;
-  workers: { pid: number; shards: number; lost?: string }[];
+  workers: { pid: number; shards: number; processes?: number; lost?: string }[];
 }
 
 beforeAll(async () => {
@@ -79,6 +79,27 @@ describe("ingest --workers", () => {
       expect((await tableIds(db)).rows).toBe(expected.size);
     }, 240_000);
   }
+
+  it("--process-rows renews a worker's process between shards; the set is still exact", async () => {
+    const db = path.join(tmp, "db-renew");
+    const { stdout } = await run(process.execPath, [cli, "ingest", input, "--db", db, "--workers", "2", "--shards", "6", "--process-rows", "1", "--quiet", "--format", "json"], { maxBuffer: 1 << 26 });
+    const s = JSON.parse(stdout) as Sharded;
+    expect(s.workers).toHaveLength(2);
+    // Each process ran one shard (each writes a row or more); a fresh process may find no shard left.
+    const processes = s.workers.reduce((a, w) => a + (w.processes ?? 1), 0);
+    expect(processes).toBeGreaterThanOrEqual(s.shards);
+    expect(processes).toBeLessThanOrEqual(s.shards + s.workers.length);
+    expect(s.workers.reduce((a, w) => a + w.shards, 0)).toBe(s.shards);
+    const t = await tableIds(db);
+    expect(t.rows).toBe(expected.size);
+    expect(t.ids).toEqual(expected);
+  }, 240_000);
+
+  it("--process-rows needs --workers", async () => {
+    const r = await run(process.execPath, [cli, "ingest", input, "--db", path.join(tmp, "db-renew-bad"), "--process-rows", "5"]).catch((e: { code: number; stderr: string }) => e);
+    expect((r as { code: number }).code).toBe(1);
+    expect((r as { stderr: string }).stderr).toContain("option --process-rows: only with --workers");
+  });
 
   it("a worker killed mid-shard is replaced; its shard is retried and the set is still exact", async () => {
     // A kill can land between two shards (then nothing is retried): try again on a new table until one lands mid-shard.

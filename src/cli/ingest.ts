@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { VcfAgentError } from "../errors.js";
 import { ingestVcf, type IngestProgress, type IngestSummary } from "../pipeline/ingest.js";
 import { DEFAULT_QUEUE_SHARDS, ingestWithQueue, parseQueueUrl } from "../pipeline/queue.js";
-import { ingestWithWorkers, ShardedIngestInterrupted, type ShardedIngestSummary } from "../pipeline/workers.js";
+import { ingestWithWorkers, RECYCLE_ROWS, ShardedIngestInterrupted, type ShardedIngestSummary } from "../pipeline/workers.js";
 import { startIngestMetrics } from "./_ingest-metrics.js";
 import { Progress } from "./_progress.js";
 import { action, write } from "./_run.js";
@@ -18,6 +18,7 @@ interface IngestFlags extends ConfigFlags {
   workers?: string;
   queue?: string;
   shards?: string;
+  processRows?: string;
 }
 
 /** The end-of-ingest summary, as people read it. */
@@ -42,7 +43,7 @@ export function formatSummary(s: IngestSummary): string {
   if (sharded.workers !== undefined && sharded.workers.length > 0) {
     lines.push(`  shards: ${sharded.shards}, ${sharded.retries} retried after their worker stopped`);
     for (const w of sharded.workers) {
-      lines.push(`    worker ${w.worker} (${w.host === undefined ? "" : `${w.host}, `}pid ${w.pid}): ${w.shards} shards, ${w.variantsWritten} written, ${w.seconds.toFixed(1)} s, peak RSS ${w.peakRssMb} MB${w.lost ? `, stopped (${w.lost})` : ""}`);
+      lines.push(`    worker ${w.worker} (${w.host === undefined ? "" : `${w.host}, `}pid ${w.pid}${w.processes === undefined ? "" : ` and ${w.processes - 1} after it`}): ${w.shards} shards, ${w.variantsWritten} written, ${w.seconds.toFixed(1)} s, peak RSS ${w.peakRssMb} MB${w.lost ? `, stopped (${w.lost})` : ""}`);
     }
   }
   return lines.join("\n") + "\n";
@@ -64,6 +65,7 @@ export function registerIngest(program: Command): void {
     .option("--workers <n>", "split the file by its tabix/CSI index and ingest it with N local worker processes")
     .option("--queue <url>", "split the file likewise and queue its shards on Redis (redis://HOST:PORT[/DB][?name=QUEUE]) for `vcf-agent worker` processes on any machine")
     .option("--shards <n>", `number of shards for --workers or --queue (default 4 per worker, ${DEFAULT_QUEUE_SHARDS} on a queue)`)
+    .option("--process-rows <n>", `with --workers: rows a worker process writes before its next shard gets a fresh process, which keeps each worker's memory flat (default ${RECYCLE_ROWS})`)
     .action(
       action(async (file: string, flags: IngestFlags) => {
         if (flags.onInvalid !== "error" && flags.onInvalid !== "skip") {
@@ -89,6 +91,9 @@ export function registerIngest(program: Command): void {
           progress.update({ variants: p.variantsRead, bytesRead: p.bytesRead, totalBytes: p.totalBytes });
         };
         try {
+          if (flags.processRows !== undefined && flags.workers === undefined) {
+            throw new VcfAgentError("option --process-rows: only with --workers (queue workers take it themselves: vcf-agent worker --process-rows N)", "USAGE");
+          }
           if (flags.workers !== undefined || flags.queue !== undefined || flags.shards !== undefined) {
             const given = flags.queue !== undefined ? "--queue" : flags.workers !== undefined ? "--workers" : "--shards";
             if (flags.region !== undefined) throw new VcfAgentError(`options ${given} and --region: a sharded ingest reads the whole file; use one or the other`, "USAGE");
@@ -108,7 +113,12 @@ export function registerIngest(program: Command): void {
                       if (!flags.quiet) process.stderr.write(`vcf-agent: ${n} shards queued on ${queue.shown}; workers take them: vcf-agent worker --queue URL\n`);
                     },
                   })
-                : await ingestWithWorkers({ ...common, workers: intFlag("--workers", flags.workers, 1), signal: controller.signal });
+                : await ingestWithWorkers({
+                    ...common,
+                    workers: intFlag("--workers", flags.workers, 1),
+                    ...(flags.processRows === undefined ? {} : { recycleRows: intFlag("--process-rows", flags.processRows, 1) }),
+                    signal: controller.signal,
+                  });
             exporter?.finish(summary);
             progress?.stop();
             await write(flags.format === "json" ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary));

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { VcfAgentError } from "../errors.js";
 import { parseQueueUrl, runQueueWorker } from "../pipeline/queue.js";
+import { RECYCLE_ROWS } from "../pipeline/workers.js";
 import { action } from "./_run.js";
 import { intFlag, sessionFromFlags } from "./_config.js";
 
@@ -10,6 +11,7 @@ interface WorkerFlags {
   storageOption?: string[];
   concurrency?: string;
   lockSeconds?: string;
+  processRows?: string;
   quiet?: boolean;
 }
 
@@ -25,6 +27,7 @@ export function registerWorker(program: Command): void {
     .option("--config <file>", "configuration file (JSON or YAML) for this worker's store options")
     .option("--concurrency <n>", "shards at once in this process (default 1)")
     .option("--lock-seconds <s>", "seconds a shard's lock lasts unrenewed: how soon another worker retries the shard of a worker that died (default 30)")
+    .option("--process-rows <n>", `rows a shard process writes before the next shard gets a fresh one, which keeps the worker's memory flat (default ${RECYCLE_ROWS})`)
     .option("--quiet", "no line per shard")
     .action(
       action(async (flags: WorkerFlags) => {
@@ -49,6 +52,7 @@ export function registerWorker(program: Command): void {
           ...(local.store.storageOptions === undefined ? {} : { storageOptions: local.store.storageOptions }),
           concurrency: intFlag("--concurrency", flags.concurrency, 1),
           lockSeconds,
+          ...(flags.processRows === undefined ? {} : { recycleRows: intFlag("--process-rows", flags.processRows, 1) }),
           signal: controller.signal,
           onEvent: say,
         });

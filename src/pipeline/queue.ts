@@ -107,6 +107,8 @@ interface QueueJobResult {
   readonly summary: IngestSummary;
   readonly host: string;
   readonly pid: number;
+  /** The shard process that ran it (a worker renews its shard process every `recycleRows`). */
+  readonly shardPid?: number;
   readonly seconds: number;
 }
 
@@ -306,6 +308,8 @@ export interface QueueWorkerOptions {
   readonly concurrency?: number;
   /** Seconds a shard's lock lasts without renewal: how soon another worker retries the shard of a dead one; default 30. */
   readonly lockSeconds?: number;
+  /** Rows a shard process writes before the next shard gets a fresh one; default RECYCLE_ROWS (./workers.ts). */
+  readonly recycleRows?: number;
   /** Stops taking shards; the current ones finish first. */
   readonly signal: AbortSignal;
   /** One line per event worth telling (a shard done or failed, the queue lost). */
@@ -345,9 +349,10 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
         if (options.storageOptions !== undefined) store.storageOptions = { ...store.storageOptions, ...options.storageOptions };
         new SessionConfig({ ...d.config, store }); // a configuration this worker cannot use fails here, named
         // The shard runs in a process of its own, as a local --workers shard does (./workers.ts).
-        const shardProcess = idle.pop() ?? new ShardProcess();
+        const shardProcess = idle.pop() ?? new ShardProcess(options.recycleRows);
         let last = 0;
         let summary: IngestSummary;
+        let shardPid: number | undefined;
         try {
           summary = await shardProcess.run(
             {
@@ -366,10 +371,11 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
               void job.updateProgress({ read: p.variantsRead, written: p.variantsWritten, bytes: p.bytesRead } satisfies QueueJobProgress).catch(() => {});
             },
           );
+          shardPid = shardProcess.pid;
         } finally {
           idle.push(shardProcess);
         }
-        return { summary, host, pid: process.pid, seconds: (performance.now() - t) / 1000 };
+        return { summary, host, pid: process.pid, ...(shardPid === undefined ? {} : { shardPid }), seconds: (performance.now() - t) / 1000 };
       } catch (e) {
         const err = e as { message?: string; code?: string };
         const code = typeof err.code === "string" && isErrorCode(err.code) ? err.code : "STORE";
@@ -392,7 +398,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
   });
   worker.on("completed", (job, r) => {
     report.shards++;
-    tell(`shard ${job.data.region} of ${job.data.input}: ${r.summary.variantsWritten} written, ${r.summary.variantsAlreadyStored} already stored, ${r.seconds.toFixed(1)} s`);
+    tell(`shard ${job.data.region} of ${job.data.input}: ${r.summary.variantsWritten} written, ${r.summary.variantsAlreadyStored} already stored, ${r.seconds.toFixed(1)} s${r.shardPid === undefined ? "" : ` (shard process ${r.shardPid})`}`);
   });
   worker.on("failed", (job, e) => {
     report.failed++;

@@ -46,6 +46,8 @@ export interface WorkerFigures {
   readonly variantsWritten: number;
   readonly seconds: number;
   readonly peakRssMb: number;
+  /** Processes the worker ran its shards in, when more than one (see {@link RECYCLE_ROWS}); `pid` is the first. */
+  readonly processes?: number;
   /** Why it stopped early (killed, crashed), when it did. */
   readonly lost?: string;
 }
@@ -74,7 +76,17 @@ export interface WorkersOptions {
   readonly attempts?: number;
   /** Stops the workers; what they committed stays, and a rerun skips it. */
   readonly signal?: AbortSignal;
+  /** A worker process that has written this many rows hands its next shard to a fresh process; default {@link RECYCLE_ROWS}. */
+  readonly recycleRows?: number;
 }
+
+/**
+ * Rows after which a shard worker process is replaced (at the end of a shard). LanceDB's
+ * native memory grows with the rows one process appends (a fresh process appending 1M rows
+ * peaks at 316–354 MB whether the table holds 0 or 10M rows; one process appending 10M rows
+ * reaches 654 MB), so a worker stays flat only if its processes are renewed (docs/scale.md).
+ */
+export const RECYCLE_ROWS = 250_000;
 
 /** A sharded ingest stopped by its signal (Ctrl-C). */
 export class ShardedIngestInterrupted extends VcfAgentError {
@@ -114,25 +126,42 @@ export class ShardProcess {
   #child: ChildProcess | undefined;
   #ready: Promise<void> | undefined;
   #current: RunningShard | undefined;
+  /** Rows the current process has written. */
+  #written = 0;
+
+  /** @param recycleRows once the process has written this many rows, the next shard gets a fresh one ({@link RECYCLE_ROWS}). */
+  constructor(private readonly recycleRows: number = RECYCLE_ROWS) {}
 
   /** Runs `job` in the process (started when there is none) and resolves with its summary. */
   async run(job: ShardJob, onProgress: (m: Extract<WorkerMessage, { type: "progress" }>) => void): Promise<IngestSummary> {
+    if (this.#written >= this.recycleRows) this.close();
     await this.#start();
-    return new Promise((resolve, reject) => {
+    const summary = await new Promise<IngestSummary>((resolve, reject) => {
       this.#current = { resolve, reject, onProgress };
       this.#child?.send(job);
     });
+    this.#written += summary.variantsWritten;
+    return summary;
+  }
+
+  /** The pid of the current process, if one runs. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
   }
 
   /** Lets the process go (it exits when disconnected). */
   close(): void {
-    if (this.#child?.connected) this.#child.disconnect();
+    const child = this.#child;
+    this.#child = undefined;
+    this.#ready = undefined;
+    if (child?.connected) child.disconnect();
   }
 
   #start(): Promise<void> {
     if (this.#child !== undefined && this.#ready !== undefined) return this.#ready;
     const child = forkShardWorker();
     this.#child = child;
+    this.#written = 0;
     this.#ready = new Promise<void>((resolve, reject) => {
       child.on("message", (m: WorkerMessage) => {
         if (m.type === "ready") resolve();
@@ -141,6 +170,7 @@ export class ShardProcess {
         else if (m.type === "failed") this.#settle()?.reject(new VcfAgentError(m.message, isErrorCode(m.code) ? m.code : "STORE"));
       });
       child.on("exit", (code, signal) => {
+        if (this.#child !== child) return; // let go by close(); a newer process may run now
         this.#child = undefined;
         this.#ready = undefined;
         const why = new VcfAgentError(`shard worker process ${child.pid} stopped (${signal ?? `exit ${code}`})`, "STORE");
@@ -253,6 +283,7 @@ export function shardJobConfig(config: SessionConfig, withSecrets: boolean): Sha
 /** Runs every shard on a pool of `options.workers` processes, replacing any that dies. */
 function runPool(plan: ShardPlan, options: WorkersOptions): Promise<ShardRun> {
   const shards = plan.shards;
+  const recycleRows = options.recycleRows ?? RECYCLE_ROWS;
   const config = shardJobConfig(options.config, true);
   const pending = shards.map((s, id) => ({ id, shard: s, attempts: 0 }));
   const totalBytes = shards.reduce((a, s) => a + s.bytes, 0);
@@ -283,14 +314,27 @@ function runPool(plan: ShardPlan, options: WorkersOptions): Promise<ShardRun> {
       }
       options.onProgress?.({ variantsRead: read, variantsWritten: written, bytesRead: Math.min(bytes, totalBytes), totalBytes, phase: "reading" });
     };
-    const spawn = (): void => {
-      const n = ++workerNo;
-      const started = performance.now();
+    /** A worker: a new one, or the next process of worker `slot` (the one before wrote `recycleRows`). */
+    const spawn = (slot?: { n: number; started: number; pid: number; processes: number; mine: { shards: number; written: number; peak: number } }): void => {
+      const n = slot?.n ?? ++workerNo;
+      const started = slot?.started ?? performance.now();
       const child = forkShardWorker();
       children.add(child);
       let current: (typeof pending)[number] | undefined;
-      const mine = { shards: 0, written: 0, peak: 0 };
+      const mine = slot?.mine ?? { shards: 0, written: 0, peak: 0 };
+      const processes = (slot?.processes ?? 0) + 1;
+      let writtenHere = 0;
+      let recycled = false;
       const next = (): void => {
+        if (writtenHere >= recycleRows && pending.length > 0) {
+          // LanceDB's native memory grows with the rows one process appends, not with the
+          // table (docs/scale.md): the next shard gets a fresh process of the same worker.
+          recycled = true;
+          current = undefined;
+          child.disconnect();
+          spawn({ n, started, pid: slot?.pid ?? child.pid ?? 0, processes, mine });
+          return;
+        }
         current = pending.shift();
         if (current === undefined) {
           child.disconnect();
@@ -315,6 +359,7 @@ function runPool(plan: ShardPlan, options: WorkersOptions): Promise<ShardRun> {
           doneFigures.bytes += shards[m.id]?.bytes ?? 0;
           mine.shards++;
           mine.written += m.summary.variantsWritten;
+          writtenHere += m.summary.variantsWritten;
           mine.peak = Math.max(mine.peak, m.summary.peakRssMb);
           finished++;
           report();
@@ -327,7 +372,18 @@ function runPool(plan: ShardPlan, options: WorkersOptions): Promise<ShardRun> {
       child.on("exit", (code, signal) => {
         children.delete(child);
         const lost = current !== undefined && live.has(current.id);
-        figures.push({ worker: n, pid: child.pid ?? 0, shards: mine.shards, variantsWritten: mine.written, seconds: Math.round((performance.now() - started) / 10) / 100, peakRssMb: mine.peak, ...(lost ? { lost: signal ?? `exit ${code}` } : {}) });
+        if (!recycled) {
+          figures.push({
+            worker: n,
+            pid: slot?.pid ?? child.pid ?? 0,
+            ...(processes > 1 ? { processes } : {}),
+            shards: mine.shards,
+            variantsWritten: mine.written,
+            seconds: Math.round((performance.now() - started) / 10) / 100,
+            peakRssMb: mine.peak,
+            ...(lost ? { lost: signal ?? `exit ${code}` } : {}),
+          });
+        }
         if (finished === shards.length && children.size === 0) resolve({ summaries, workers: figures, retries, ...doneFigures, totalBytes });
         if (failed || !lost || current === undefined) return;
         // The worker died mid-shard: the shard goes to a new worker, which skips what was committed.
