@@ -44,6 +44,8 @@ const { values } = parseArgs({
     smaps: { type: "boolean", default: false },
     input: { type: "string", default: "bench/data/gen100k_seed7.vcf.gz" },
     final: { type: "string" },
+    db: { type: "string" },
+    "first-id": { type: "string", default: "0" },
   },
 });
 const VIA = values.via;
@@ -60,7 +62,9 @@ for (const step of (values.final ?? "").split(",").filter(Boolean)) {
 if (!["append", "merge"].includes(MODE)) throw new Error(`--mode ${MODE}: use append or merge`);
 if (!["dense", "sparse"].includes(values.vectors)) throw new Error(`--vectors ${values.vectors}: use dense or sparse`);
 
-const dir = mkdtempSync(path.join(tmpdir(), "vcf-agent-bench-lance-"));
+// --db DIR (with --via lancedb): append to table "v" there when it exists, and keep it;
+// --first-id N numbers the rows after N (a later process appending to the same table).
+const dir = values.db ?? mkdtempSync(path.join(tmpdir(), "vcf-agent-bench-lance-"));
 
 /** user + system CPU of the process (all threads) and of the main thread alone, seconds. */
 function cpu() {
@@ -117,7 +121,7 @@ const report = (b) => {
 const f0 = process.resourceUsage();
 const c0 = cpu();
 const t0 = performance.now();
-let id = 0;
+let id = Number(values["first-id"]);
 let close = () => {};
 /** Rows written (the ingest mode: rows of the table it made). */
 let written = BATCHES * ROWS;
@@ -143,7 +147,7 @@ if (VIA === "prepare") {
 if (VIA === "lancedb") {
   const session = sessionOf();
   const db = await lancedb.connect(dir, session ? { session } : {});
-  let table = null;
+  let table = (await db.tableNames()).includes("v") ? await db.openTable("v") : null;
   for (let b = 0; b < BATCHES; b++) {
     const builder = new VariantRowsBuilder(DIMS, ROWS, "bench.vcf");
     for (let i = 0; i < ROWS; i++) builder.push(rowFor(++id), vectorFor(id));
@@ -242,7 +246,7 @@ if (values.smaps) {
   console.log(`lance.smaps heapMb=${mb(g.heap)} arenasMb=${mb(g.arenas)} arenas=${g.arenaCount} otherAnonMb=${mb(g.otherAnon)} filesMb=${mb(g.files)}`);
 }
 close();
-rmSync(dir, { recursive: true, force: true });
+if (values.db === undefined) rmSync(dir, { recursive: true, force: true });
 
 /**
  * Resident kB by kind of mapping: the main malloc heap, glibc's per-thread arenas (64 MiB

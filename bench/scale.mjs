@@ -13,7 +13,8 @@
 // counted by an HTTP proxy in front of RGW.
 // --trace N (e.g. 10000000) adds two ingests by one worker process (--workers 1) into a local
 // directory, of 1M and of N variants, the worker's RSS sampled every second: its peak at each
-// size and the growth between them.
+// size and the growth between them; then LanceDB alone appending N rows in fresh processes of
+// as many rows as a worker process writes before it is renewed (the floor as the worker meets it).
 //
 // Usage: npm run bench:scale [-- --n 1000000] [--runs local,s3,w1,w2,w4,q2] [--trace 10000000]
 import { execFileSync, spawn } from "node:child_process";
@@ -278,6 +279,30 @@ if (values.trace !== undefined) {
   const small = await traced(Math.min(1e6, big));
   const large = await traced(big);
   console.log(`scale.trace.growth 1M→${big / 1e6}M workerPeakRssMb ${small} → ${large} (${((100 * (large - small)) / small).toFixed(1)}%; target ≤ 5 %, and ≤ floor + 150 = ${floor.peakRssMb + 150} MB)`);
+  // The floor as the worker meets it: LanceDB alone appending N rows to one table in fresh
+  // processes of RECYCLE_ROWS rows each (a worker renews its process that often), each
+  // process's peak; the growth from the processes of the first 1M rows to the last ones is
+  // what the library itself does as the table grows.
+  const { RECYCLE_ROWS } = await import("../dist/pipeline/workers.js");
+  const batches = Math.round(RECYCLE_ROWS / 2048);
+  const renewDb = path.join(tmp, "db-floor-renewed");
+  const peaks = [];
+  for (let first = 0; first < big; first += batches * 2048) {
+    const out = execFileSync(process.execPath, [path.join(root, "bench/lance-writes.mjs"), "--via", "lancedb", "--db", renewDb, "--first-id", String(first), "--batches", String(batches), "--rows", "2048", "--every", String(batches + 1)], {
+      encoding: "utf8",
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    peaks.push({ first, peakRssMb: Number(/peakRssMb=(\d+)/.exec(out)?.[1]) });
+  }
+  rmSync(renewDb, { recursive: true, force: true });
+  const maxOf = (xs) => Math.max(...xs.map((x) => x.peakRssMb));
+  const early = maxOf(peaks.filter((p) => p.first < 1e6));
+  const late = maxOf(peaks.filter((p) => p.first >= big - 1e6));
+  console.log(
+    `scale.floor.renewed rowsPerProcess=${batches * 2048} processes=${peaks.length} peakMb(first 1M)=${early} peakMb(last 1M)=${late} (${((100 * (late - early)) / early).toFixed(1)}%) ` +
+      `peaks=${peaks.map((p) => p.peakRssMb).join(",")}`,
+  );
 }
 
 const one = results.find((r) => r.run === "w1");
