@@ -156,6 +156,16 @@ describe("ingest at other levels", () => {
     expect(stats.indices.map((i) => i.columns.join(",")).sort()).toEqual(["vector", ...SCALAR_INDEXES.map((i) => i.column)].sort());
     for (const i of stats.indices) expect(i).toMatchObject({ indexedRows: bigIds.length });
 
+    // The same file again writes nothing and leaves the indexes, which cover every row, as they are:
+    // no new table version.
+    const versionOf = (): number => (JSON.parse(runCli(["stats", "--db", db, "--format", "json"]).stdout) as { version: number }).version;
+    const before = versionOf();
+    const again = ingestJson([big, "--db", db, "--level", "aggressive"]);
+    expect(again.variantsWritten).toBe(0);
+    expect(again.index).toBeNull();
+    expect(again.scalarIndexes).toBeNull();
+    expect(versionOf()).toBe(before);
+
     // A filter matching few rows is answered exactly; one matching many probes 20 / selectivity
     // partitions, so it finds what exact search finds.
     const config = await resolveSessionConfig({ env: {}, overrides: { store: { uri: db }, memoryOptimization: { optimizationLevel: "aggressive" } } });

@@ -9,7 +9,7 @@ import type { EmbeddingProvider } from "../providers/provider.js";
 import { createProvider, readyProvider } from "../providers/create.js";
 import { VariantEmbeddingService, type OptimizationStats } from "../embedding/service.js";
 import type { StageBatch } from "../reduce/stage.js";
-import { storageOf, VariantStore, type Filter, type VectorIndexType } from "../store/index.js";
+import { SCALAR_INDEXES, storageOf, VariantStore, VECTOR_COLUMN, type Filter, type VectorIndexType } from "../store/index.js";
 import { VcfAgentError } from "../errors.js";
 import { parseRegion, type Region } from "../vcf/region.js";
 import { annotationLayout } from "../vcf/annotations/index.js";
@@ -305,7 +305,7 @@ async function ingestInto(store: VariantStore, options: IngestOptions, t0: numbe
       const c = writer.counts;
       await checkpoints.save(sourceId, { variantsCommitted: resumeAt + c.committed, complete: true, tableRows: rowsAtStart + c.inserted, exclusive });
     }
-    if (!interrupted) ({ index, scalarIndexes } = await buildTableIndexes(store, mem.annIndex, options.buildIndex, () => progress("indexing")));
+    if (!interrupted) ({ index, scalarIndexes } = await buildTableIndexes(store, mem.annIndex, options.buildIndex, () => progress("indexing"), writer.counts.inserted));
   } catch (err) {
     // What was committed stays committed and the checkpoint says how far; re-raise.
     await writer.abandon();
@@ -380,8 +380,12 @@ export async function buildTableIndexes(
   annIndex: "none" | VectorIndexType,
   build: boolean | undefined,
   onStart: () => void,
+  written?: number,
 ): Promise<{ index: IngestSummary["index"]; scalarIndexes: IngestSummary["scalarIndexes"] }> {
   if (build === false || (await store.count()) < MIN_INDEX_ROWS) return { index: null, scalarIndexes: null };
+  // A run that wrote nothing (the same file again) leaves indexes that cover every row as
+  // they are: rebuilding the ANN index of 1M rows costs over a minute.
+  if (written === 0 && (await indexesCurrent(store, annIndex))) return { index: null, scalarIndexes: null };
   onStart();
   let index: IngestSummary["index"] = null;
   if (annIndex !== "none") {
@@ -391,6 +395,13 @@ export async function buildTableIndexes(
   const t = performance.now();
   const columns = await store.createScalarIndexes();
   return { index, scalarIndexes: { columns, seconds: (performance.now() - t) / 1000 } };
+}
+
+/** The table has every index ingest builds (the ANN one unless `annIndex` is none), each covering every row. */
+async function indexesCurrent(store: VariantStore, annIndex: "none" | VectorIndexType): Promise<boolean> {
+  const { indices } = await store.stats();
+  const current = (column: string): boolean => indices.some((i) => i.columns.includes(column) && i.unindexedRows === 0);
+  return (annIndex === "none" || current(VECTOR_COLUMN)) && SCALAR_INDEXES.every((x) => current(x.column));
 }
 
 export type { VcfReader };

@@ -259,8 +259,12 @@ export async function finishShardedIngest(
   const mem = config.memoryOptimization;
   const reopened = await VariantStore.connect(config.store.uri, { table: config.store.table, ...storageOf(config) });
   try {
-    const { index, scalarIndexes } = await buildTableIndexes(reopened, mem.annIndex, options.buildIndex, () =>
-      options.onProgress?.({ variantsRead: run.read, variantsWritten: run.written, bytesRead: run.bytes, totalBytes: run.totalBytes, phase: "indexing" }),
+    const { index, scalarIndexes } = await buildTableIndexes(
+      reopened,
+      mem.annIndex,
+      options.buildIndex,
+      () => options.onProgress?.({ variantsRead: run.read, variantsWritten: run.written, bytesRead: run.bytes, totalBytes: run.totalBytes, phase: "indexing" }),
+      run.written,
     );
     return combine(run.summaries, { seconds: (performance.now() - t0) / 1000, note: plan.note, tableRows: await reopened.count(), dims: reopened.dims, index, scalarIndexes, shards: plan.shards.length, retries: run.retries, workers: run.workers });
   } finally {
