@@ -150,10 +150,14 @@ function childrenOf(pid) {
   }
 }
 
-/** LanceDB alone appending `rows` 768-d rows in 2,048-row writes: the memory floor of a writer. */
-function lanceFloor(rows) {
+/**
+ * LanceDB alone appending `rows` 768-d rows in 2,048-row writes: the memory floor of a writer.
+ * With `into`, the rows go to table "v" of that directory (kept), numbered after `into.firstId`.
+ */
+function lanceFloor(rows, into) {
   const batches = Math.ceil(rows / 2048);
-  const out = execFileSync(process.execPath, [path.join(root, "bench/lance-writes.mjs"), "--via", "lancedb", "--batches", String(batches), "--rows", "2048", "--every", String(batches + 1)], {
+  const target = into === undefined ? [] : ["--db", into.db, "--first-id", String(into.firstId)];
+  const out = execFileSync(process.execPath, [path.join(root, "bench/lance-writes.mjs"), "--via", "lancedb", ...target, "--batches", String(batches), "--rows", "2048", "--every", String(batches + 1)], {
     encoding: "utf8",
     cwd: root,
     stdio: ["ignore", "pipe", "inherit"],
@@ -284,23 +288,18 @@ if (values.trace !== undefined) {
   // process's peak; the growth from the processes of the first 1M rows to the last ones is
   // what the library itself does as the table grows.
   const { RECYCLE_ROWS } = await import("../dist/pipeline/workers.js");
-  const batches = Math.round(RECYCLE_ROWS / 2048);
+  const perProcess = Math.round(RECYCLE_ROWS / 2048) * 2048;
   const renewDb = path.join(tmp, "db-floor-renewed");
   const peaks = [];
-  for (let first = 0; first < big; first += batches * 2048) {
-    const out = execFileSync(process.execPath, [path.join(root, "bench/lance-writes.mjs"), "--via", "lancedb", "--db", renewDb, "--first-id", String(first), "--batches", String(batches), "--rows", "2048", "--every", String(batches + 1)], {
-      encoding: "utf8",
-      cwd: root,
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    peaks.push({ first, peakRssMb: Number(/peakRssMb=(\d+)/.exec(out)?.[1]) });
+  for (let first = 0; first < big; first += perProcess) {
+    peaks.push({ first, peakRssMb: lanceFloor(perProcess, { db: renewDb, firstId: first }).peakRssMb });
   }
   rmSync(renewDb, { recursive: true, force: true });
   const maxOf = (xs) => Math.max(...xs.map((x) => x.peakRssMb));
   const early = maxOf(peaks.filter((p) => p.first < 1e6));
   const late = maxOf(peaks.filter((p) => p.first >= big - 1e6));
   console.log(
-    `scale.floor.renewed rowsPerProcess=${batches * 2048} processes=${peaks.length} peakMb(first 1M)=${early} peakMb(last 1M)=${late} (${((100 * (late - early)) / early).toFixed(1)}%) ` +
+    `scale.floor.renewed rowsPerProcess=${perProcess} processes=${peaks.length} peakMb(first 1M)=${early} peakMb(last 1M)=${late} (${((100 * (late - early)) / early).toFixed(1)}%) ` +
       `peaks=${peaks.map((p) => p.peakRssMb).join(",")}`,
   );
 }

@@ -380,7 +380,8 @@ export async function buildTableIndexes(
   annIndex: "none" | VectorIndexType,
   build: boolean | undefined,
   onStart: () => void,
-  written?: number,
+  /** Rows this run wrote: none, and indexes that cover every row are left as they are. */
+  written: number,
 ): Promise<{ index: IngestSummary["index"]; scalarIndexes: IngestSummary["scalarIndexes"] }> {
   if (build === false || (await store.count()) < MIN_INDEX_ROWS) return { index: null, scalarIndexes: null };
   // A run that wrote nothing (the same file again) leaves indexes that cover every row as
