@@ -11,6 +11,8 @@ import { modelSha256 } from "../reduce/model-file.js";
 import { compileFilters } from "../store/filters.js";
 import { storageOf, VariantStore, type Filter, type VariantHit } from "../store/index.js";
 import { stageForTable } from "./table-stage.js";
+import type { TierKeeper } from "./search-tier.js";
+import { tierCanFilter } from "../store/tier/index.js";
 
 /**
  * Partitions an unfiltered ANN query probes (LanceDB's default). A filtered query probes
@@ -79,12 +81,22 @@ export class VariantSearch {
    * Opens the configured table for searching.
    * @throws VcfAgentError "STORE" when the table does not exist, "PCA" when its model does not fit the provider.
    */
-  static async open(config: SessionConfig, deps: { provider?: EmbeddingProvider; store?: VariantStore } = {}): Promise<VariantSearch> {
+  static async open(config: SessionConfig, deps: { provider?: EmbeddingProvider; store?: VariantStore; tier?: TierKeeper } = {}): Promise<VariantSearch> {
     const store = deps.store ?? (await VariantStore.connect(config.store.uri, { table: config.store.table, readOnly: true, ...storageOf(config) }));
     const provider = await readyProvider(deps.provider ?? createProvider(config.embedding, config.memoryOptimization));
     const ts = await stageForTable(store, provider, config, false);
-    return new VariantSearch(store, new VariantEmbeddingService(config, { provider, stage: ts.stage }));
+    const search = new VariantSearch(store, new VariantEmbeddingService(config, { provider, stage: ts.stage }));
+    search.tier = deps.tier ?? null;
+    return search;
   }
+
+  /**
+   * The in-memory search tier kept for this table, or null: queries then always go to
+   * LanceDB. A query uses the tier when it is current for the table version the query
+   * sees, its filters name only fields the tier holds, and it sets none of `exact`,
+   * `nprobes` or `refineFactor` (those ask for LanceDB's search).
+   */
+  tier: TierKeeper | null = null;
 
   /** Filtered queries matching at most this many rows run exact; 0 turns that off. */
   exactMaxMatches = EXACT_MAX_MATCHES;
@@ -153,7 +165,7 @@ export class VariantSearch {
   async text(query: string, options: QueryOptions = {}): Promise<TracedHit[]> {
     if (query.trim() === "") throw new VcfAgentError("search text is empty", "USAGE");
     const v = await this.service.embed(query);
-    return this.#traced(await this.store.searchVector(v, await this.plan(options)));
+    return this.#traced(await this.#nearest(v, options));
   }
 
   /** The k stored variants nearest to a stored one (itself excluded). */
@@ -165,8 +177,24 @@ export class VariantSearch {
     const vector = (row as { vector?: Float32Array }).vector;
     if (vector === undefined) throw new VcfAgentError(`internal: no vector returned for ${variantId}`, "STORE");
     const k = options.k ?? 10;
-    const hits = await this.store.searchVector(vector, { ...(await this.plan(options)), k: k + 1 });
+    const hits = await this.#nearest(vector, { ...options, k: k + 1 });
     return this.#traced(hits.filter((h) => h.variantId !== variantId).slice(0, k));
+  }
+
+  /** The k nearest stored variants: from the search tier when it is current and can filter, else from LanceDB as planned. */
+  async #nearest(vector: Float32Array, options: QueryOptions): Promise<VariantHit[]> {
+    const keeper = this.tier;
+    if (keeper !== null && options.exact !== true && options.nprobes === undefined && options.refineFactor === undefined && tierCanFilter(options.filters ?? [])) {
+      const k = options.k ?? 10;
+      if (!Number.isInteger(k) || k < 1 || k > 10_000) throw new VcfAgentError(`k must be an integer from 1 to 10000, got ${k}`, "USAGE");
+      const tier = keeper.forVersion(await this.store.version());
+      if (tier !== null && vector.length === tier.summary.dims) {
+        keeper.queries.tier++;
+        return tier.search(vector, { k, filters: options.filters ?? [] });
+      }
+    }
+    if (keeper !== null) keeper.queries.table++;
+    return this.store.searchVector(vector, await this.plan(options));
   }
 
   #traced(hits: readonly VariantHit[]): TracedHit[] {

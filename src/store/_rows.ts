@@ -27,7 +27,7 @@ const FIELDS: readonly (readonly [keyof StoredVariant, string, "text" | "nullabl
 const READ = { text, nullable: nullableText, number: num } as const;
 
 /** Converts every row of `table` (a query result) to a stored variant, with `distance` when present. */
-export function toVariants(table: Table, withVector: boolean): VariantHit[] {
+export function toVariants(table: Pick<Table, "getChild" | "numRows">, withVector: boolean): VariantHit[] {
   const columns = FIELDS.map(([key, name, kind]) => [key, table.getChild(name), READ[kind]] as const);
   const ingestedAt = table.getChild("ingested_at");
   const distance = table.getChild("_distance");

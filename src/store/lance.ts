@@ -314,6 +314,42 @@ export class VariantStore {
     return toVariants(result, withVector);
   }
 
+  /**
+   * Every row of the current table version with its vector, a batch at a time (what the
+   * in-memory search tier loads), from a handle checked out at that version so that commits
+   * made meanwhile do not mix in. Null before the table exists.
+   */
+  async snapshotRows(): Promise<{ version: number; rows: number; dims: number; batches: AsyncIterable<{ rows: StoredVariant[]; vectors: Float32Array }> } | null> {
+    if (this.#table === null || this.#dims === null) return null;
+    const where = this.#where();
+    const table = await wrap(where, () => this.#db.openTable(this.tableName));
+    const version = await wrap(where, () => table.version());
+    await wrap(where, () => table.checkout(version));
+    const rows = await wrap(where, () => table.countRows());
+    const dims = this.#dims;
+    const columns = [...this.#readColumns(), VECTOR_COLUMN];
+    async function* batches(): AsyncGenerator<{ rows: StoredVariant[]; vectors: Float32Array }> {
+      try {
+        for await (const batch of table.query().select(columns)) {
+          const n = batch.numRows;
+          if (n === 0) continue;
+          const list = batch.getChild(VECTOR_COLUMN);
+          if (list === null) throw new VcfAgentError(`${where}: has no vector column`, "STORE");
+          const data = list.data[0] as unknown as { offset: number; children: { offset: number; values: Float32Array }[] };
+          const child = data.children[0]!;
+          const start = child.offset + data.offset * dims;
+          const vectors = child.values.slice(start, start + n * dims);
+          if (vectors.length !== n * dims || list.data.length !== 1) throw new VcfAgentError(`${where}: vector column batch is not ${n} × ${dims} floats`, "STORE");
+          const hits = toVariants(batch, false);
+          yield { rows: hits.map(({ distance: _d, ...r }) => r), vectors };
+        }
+      } finally {
+        table.close();
+      }
+    }
+    return { version, rows, dims, batches: batches() };
+  }
+
   /** The stored variant with this id (with its vector unless asked not to), or undefined. */
   async getById(variantId: string, options: { includeVector?: boolean } = {}): Promise<StoredVariant | undefined> {
     const table = this.#table;

@@ -1,0 +1,144 @@
+/**
+ * 1-bit codes of vectors (RaBitQ, Gao & Long, SIGMOD 2024) and their inner-product estimator.
+ *
+ * A row's residual r = v − c (c its partition's centroid) is rotated by P (random signs,
+ * Walsh–Hadamard, random signs, Walsh–Hadamard: orthogonal, O(L log L) for L the next power
+ * of two ≥ the width; one round of each measured recall@10 0.96 / 0.94 / 0.92 against 0.99 /
+ * 1.00 / 0.95 with two, unfiltered / one gene / missense at 1M rows) and kept as the signs s of its first B coordinates y (B = min(L, 1024)),
+ * plus one number g = (L/B) · |y|² / Σ|y_j|. Then ⟨q, r⟩ ≈ g · Σ_j s_j (Pq)_j, the RaBitQ
+ * estimate ⟨Pq, x̄⟩ / ⟨x̄, ŷ⟩ scaled back by |r|. The query side is Pq quantized to 4 bits
+ * (lo + Δ·u_j), so Σ_j s_j (Pq)_j = lo · (2·pop − B) + Δ · (2·S − U), with pop the code's set
+ * bits, U = Σ u_j, and S = Σ_t 2^t · popcount(code ∧ plane_t), which the kernel computes.
+ * Internal: not exported from the package.
+ */
+import { mulberry32 } from "../../util/random.js";
+
+/** Widest code: 1,024 bits (128 bytes) a row. */
+export const MAX_CODE_BITS = 1024;
+
+/** The rotation and code shape of one tier. */
+export class Rotation {
+  /** Padded width (power of two). */
+  readonly width: number;
+  /** Code bits kept (≤ width). */
+  readonly bits: number;
+  readonly #signs1: Float32Array;
+  readonly #signs2: Float32Array;
+  readonly #buf: Float32Array;
+
+  constructor(
+    readonly dims: number,
+    seed = 0x5eed,
+  ) {
+    let L = 16;
+    while (L < dims) L *= 2;
+    this.width = L;
+    this.bits = Math.min(L, MAX_CODE_BITS);
+    const rand = mulberry32(seed);
+    this.#signs1 = Float32Array.from({ length: L }, () => (rand() < 0.5 ? -1 : 1));
+    this.#signs2 = Float32Array.from({ length: L }, () => (rand() < 0.5 ? -1 : 1));
+    this.#buf = new Float32Array(L);
+  }
+
+  /** Bytes of one code. */
+  get codeBytes(): number {
+    return this.bits / 8;
+  }
+
+  /** P·x (x of `dims` floats from `offset`); the first `bits` coordinates, into a shared buffer. */
+  rotate(x: Float32Array, offset = 0): Float32Array {
+    const L = this.width;
+    const b = this.#buf;
+    const s1 = this.#signs1;
+    const d = this.dims;
+    for (let j = 0; j < d; j++) b[j] = x[offset + j]! * s1[j]!;
+    b.fill(0, d);
+    fwht(b);
+    const s2 = this.#signs2;
+    for (let j = 0; j < L; j++) b[j] = b[j]! * s2[j]!;
+    fwht(b);
+    const scale = 1 / L; // each unnormalized transform scales by √L
+    for (let j = 0; j < this.bits; j++) b[j] = b[j]! * scale;
+    return b;
+  }
+
+  /**
+   * Writes the code of `r` (a residual, `dims` floats from `offset`) at `codes[row·codeBytes]`
+   * and returns its factor g (0 for a zero residual).
+   */
+  encode(r: Float32Array, offset: number, codes: Uint8Array, row: number): number {
+    const y = this.rotate(r, offset);
+    const B = this.bits;
+    const base = row * (B >> 3);
+    let sq = 0;
+    let abs = 0;
+    for (let j = 0; j < B; j += 8) {
+      let byte = 0;
+      for (let i = 0; i < 8; i++) {
+        const v = y[j + i]!;
+        sq += v * v;
+        if (v > 0) {
+          byte |= 1 << i;
+          abs += v;
+        } else abs -= v;
+      }
+      codes[base + (j >> 3)] = byte;
+    }
+    return abs === 0 ? 0 : ((this.width / B) * sq) / abs;
+  }
+}
+
+/** In-place unnormalized fast Walsh–Hadamard transform of a power-of-two-long array. */
+function fwht(a: Float32Array): void {
+  const n = a.length;
+  for (let h = 1; h < n; h *= 2) {
+    for (let i = 0; i < n; i += h * 2) {
+      for (let j = i; j < i + h; j++) {
+        const x = a[j]!;
+        const y = a[j + h]!;
+        a[j] = x + y;
+        a[j + h] = x - y;
+      }
+    }
+  }
+}
+
+/** A query prepared for the kernel: its 4 bit planes and the terms of the estimator. */
+export interface PreparedQuery {
+  /** 4 × codeBytes: plane t holds bit t of every quantized coordinate. */
+  readonly planes: Uint8Array;
+  readonly lo: number;
+  readonly delta: number;
+  /** Σ u_j. */
+  readonly sumU: number;
+}
+
+/** Rotates and quantizes a query vector (4 bits a coordinate). */
+export function prepareQuery(rotation: Rotation, q: Float32Array): PreparedQuery {
+  const y = rotation.rotate(q);
+  const B = rotation.bits;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let j = 0; j < B; j++) {
+    const v = y[j]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const delta = hi > lo ? (hi - lo) / 15 : 0;
+  const bytes = B >> 3;
+  const planes = new Uint8Array(4 * bytes);
+  let sumU = 0;
+  for (let j = 0; j < B; j++) {
+    const u = delta === 0 ? 0 : Math.round((y[j]! - lo) / delta);
+    sumU += u;
+    const byte = j >> 3;
+    const bit = 1 << (j & 7);
+    for (let t = 0; t < 4; t++) if ((u >> t) & 1) planes[t * bytes + byte] = planes[t * bytes + byte]! | bit;
+  }
+  return { planes, lo, delta, sumU };
+}
+
+/** Σ_j s_j (Pq)_j from the kernel's S and the code's popcount. */
+export function signedSum(p: PreparedQuery, bits: number, pop: number, s: number): number {
+  return p.lo * (2 * pop - bits) + p.delta * (2 * s - p.sumU);
+}

@@ -1,0 +1,481 @@
+/**
+ * {@link SearchTier}: an in-memory search structure over one version of a variant table, for
+ * interactive top-k search. LanceDB costs 2.5–3 ms of CPU for any call on this machine
+ * (a take of 10 rows' `pos`), 10–15 ms to fetch 100 vectors by row id and 13–20 ms for an
+ * IVF_RQ query (docs/performance.md), so a query answered in ≤ 3 ms of CPU cannot call it.
+ *
+ * In memory, per row: a 1-bit RaBitQ code of the row's residual to its partition centroid
+ * (`_codes.ts`, 128 bytes at 768 dims), its estimator factor and popcount, the filterable
+ * fields as dictionary codes and numbers (`_columns.ts`), value lists for chrom, gene,
+ * consequence and clinical significance, and where the row's full record lies on disk.
+ * On local disk, in a private temporary directory: the exact vectors (float32) and the
+ * records (JSON), read back only for the few hundred candidates of a query (reranked by
+ * exact cosine distance) and the k hits. A query scans the codes of the rows that can pass
+ * its filters: every match when they are few (value lists), else the partitions nearest to
+ * the query, more of them as the filter is narrower.
+ *
+ * A tier answers for the table version it was built from; the caller checks the table's
+ * version before each query (see pipeline/search.ts) and rebuilds on a change.
+ */
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import type { Filter } from "../filters.js";
+import type { StoredVariant, VariantHit } from "../schema.js";
+import { createScanner, popcount, type Scanner } from "./_kernel.js";
+import { prepareQuery, Rotation, signedSum } from "./_codes.js";
+import { assign, partitionsFor, trainCentroids } from "./_ivf.js";
+import { DICT_FIELDS, DictBuilder, POSTED_FIELDS, columnBytes, compileMatcher, tierCanFilter, type Columns, type DictColumn } from "./_columns.js";
+
+export { tierCanFilter } from "./_columns.js";
+
+/** Leading coordinates the partitions are found in. */
+const PREFIX = 64;
+/** Partitions an unfiltered query scans (of ~√rows; 32 of 1,024 at 1M rows: ~3 % of the codes). */
+export const TIER_BASE_PROBES = 32;
+/** Candidates reranked by exact distance. */
+export const TIER_CANDIDATES = 256;
+/** A filter matching at most this many rows is answered by scanning every match's code. */
+export const TIER_FLAT_MAX = 60_000;
+
+/** One batch of a table scan: the rows (no vectors) and their vectors, row-major. */
+export interface ScanBatch {
+  readonly rows: readonly StoredVariant[];
+  readonly vectors: Float32Array;
+}
+
+/** What a tier holds, for stats and /metrics. */
+export interface TierSummary {
+  readonly version: number;
+  readonly rows: number;
+  readonly dims: number;
+  readonly partitions: number;
+  readonly codeBits: number;
+  /** Bytes held in memory (codes, factors, columns, value lists, offsets). */
+  readonly memoryBytes: number;
+  readonly bytesPerVector: number;
+  /** Bytes of the vector and record files on local disk. */
+  readonly diskBytes: number;
+  readonly buildSeconds: number;
+}
+
+/** Options of one tier query. */
+export interface TierQuery {
+  readonly k: number;
+  readonly filters?: readonly (Filter | string)[];
+  /** Partitions an unfiltered query scans; divided by the filter's selectivity when filtered. */
+  readonly probes?: number;
+  /** Candidates reranked by exact distance. */
+  readonly candidates?: number;
+}
+
+class Growable {
+  data: Float64Array;
+  n = 0;
+  constructor(capacity: number) {
+    this.data = new Float64Array(Math.max(16, capacity));
+  }
+  push(v: number): void {
+    if (this.n === this.data.length) {
+      const g = new Float64Array(this.data.length * 2);
+      g.set(this.data);
+      this.data = g;
+    }
+    this.data[this.n++] = v;
+  }
+}
+
+/** The in-memory search tier of one table version. */
+export class SearchTier {
+  readonly #dir: string;
+  readonly #vectorFd: number;
+  readonly #recordFd: number;
+  readonly #closed = { value: false };
+
+  private constructor(
+    readonly summary: TierSummary,
+    dir: string,
+    vectorFd: number,
+    recordFd: number,
+    private readonly rotation: Rotation,
+    private readonly scanner: Scanner,
+    private readonly factor: Float32Array,
+    private readonly pop: Uint16Array,
+    private readonly slotRow: Int32Array,
+    private readonly partStart: Int32Array,
+    private readonly centroids: Float32Array,
+    private readonly recordAt: Float64Array,
+    private readonly columns: Columns,
+  ) {
+    this.#dir = dir;
+    this.#vectorFd = vectorFd;
+    this.#recordFd = recordFd;
+  }
+
+  /**
+   * Builds a tier from every row of one table version, streamed once (`scan` yields the
+   * batches). Peak memory while building: the tier plus 256 bytes a row (leading
+   * coordinates) plus one batch.
+   */
+  static async build(version: number, dims: number, scan: AsyncIterable<ScanBatch>, options: { expectedRows?: number } = {}): Promise<SearchTier> {
+    const started = performance.now();
+    const dir = mkdtempSync(path.join(tmpdir(), "vcf-agent-tier-"));
+    const vectorPath = path.join(dir, "vectors.f32");
+    const recordPath = path.join(dir, "records.jsonl");
+    let vfd = openSync(vectorPath, "w+");
+    let rfd = openSync(recordPath, "w+");
+    try {
+      const cap = options.expectedRows ?? 1024;
+      const P = Math.min(PREFIX, dims);
+      let prefix = new Float32Array(cap * P);
+      const offsets = new Growable(cap + 1);
+      const dict = new Map(DICT_FIELDS.map((f) => [f, new DictBuilder(cap)] as const));
+      const pos = new Growable(cap);
+      const af = new Growable(cap);
+      let n = 0;
+      let recordBytes = 0;
+      offsets.push(0);
+      for await (const batch of scan) {
+        const m = batch.rows.length;
+        if (batch.vectors.length !== m * dims) throw new Error(`internal: tier scan batch of ${m} rows has ${batch.vectors.length} floats`);
+        writeSync(vfd, new Uint8Array(batch.vectors.buffer, batch.vectors.byteOffset, m * dims * 4));
+        if ((n + m) * P > prefix.length) {
+          const g = new Float32Array(Math.max(prefix.length * 2, (n + m) * P));
+          g.set(prefix);
+          prefix = g;
+        }
+        const lines: string[] = [];
+        for (let i = 0; i < m; i++) {
+          const r = batch.rows[i]!;
+          prefix.set(batch.vectors.subarray(i * dims, i * dims + P), (n + i) * P);
+          const line = JSON.stringify(r) + "\n";
+          lines.push(line);
+          recordBytes += Buffer.byteLength(line);
+          offsets.push(recordBytes);
+          dict.get("chrom")!.push(r.chrom);
+          dict.get("gene")!.push(r.gene);
+          dict.get("consequence")!.push(r.consequence);
+          dict.get("clinical_significance")!.push(r.clinicalSignificance);
+          dict.get("review_status")!.push(r.reviewStatus);
+          dict.get("condition")!.push(r.condition);
+          dict.get("filter")!.push(r.filter);
+          dict.get("source")!.push(r.source);
+          pos.push(Number.isFinite(r.pos) ? r.pos : Number.NaN);
+          af.push(r.af ?? Number.NaN);
+        }
+        writeSync(rfd, lines.join(""));
+        n += m;
+      }
+      closeSync(vfd);
+      closeSync(rfd);
+      vfd = openSync(vectorPath, "r");
+      rfd = openSync(recordPath, "r");
+
+      // Partitions, and the slot order that keeps each partition's rows together.
+      const nlist = partitionsFor(n);
+      const centroids = trainCentroids(prefix, n, P, nlist);
+      const part = assign(prefix, n, P, centroids, nlist);
+      prefix = new Float32Array(0);
+      const partStart = new Int32Array(nlist + 1);
+      for (let i = 0; i < n; i++) partStart[part[i]! + 1]!++;
+      for (let c = 0; c < nlist; c++) partStart[c + 1]! += partStart[c]!;
+      const fill = partStart.slice(0, nlist);
+      const slotRow = new Int32Array(n);
+      const rowSlot = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const s = fill[part[i]!]!++;
+        slotRow[s] = i;
+        rowSlot[i] = s;
+      }
+
+      // Codes of the residuals, read back from the vector file in row order.
+      const rotation = new Rotation(dims);
+      const codeBytes = rotation.codeBytes;
+      const scanner = createScanner(n, codeBytes);
+      const factor = new Float32Array(n);
+      const pop = new Uint16Array(n);
+      const block = 4096;
+      const buf = new Float32Array(block * dims);
+      const bytes = new Uint8Array(buf.buffer);
+      const r = new Float32Array(dims);
+      for (let s = 0; s < n; s += block) {
+        const m = Math.min(block, n - s);
+        readSync(vfd, bytes, 0, m * dims * 4, s * dims * 4);
+        for (let i = 0; i < m; i++) {
+          const row = s + i;
+          const c = part[row]!;
+          for (let j = 0; j < dims; j++) r[j] = buf[i * dims + j]! - (j < P ? centroids[c * P + j]! : 0);
+          const slot = rowSlot[row]!;
+          factor[slot] = rotation.encode(r, 0, scanner.codes, slot);
+          pop[slot] = popcount(scanner.codes, slot, codeBytes);
+        }
+      }
+
+      const dictColumns = new Map<(typeof DICT_FIELDS)[number], DictColumn>();
+      for (const [f, b] of dict) dictColumns.set(f, b.pack(slotRow, POSTED_FIELDS.has(f)));
+      const numbers = new Map<"pos" | "af", Float64Array>([
+        ["pos", inSlotOrder(pos.data, slotRow)],
+        ["af", inSlotOrder(af.data, slotRow)],
+      ]);
+      const columns: Columns = { dict: dictColumns, numbers };
+      const recordAt = offsets.data.slice(0, n + 1);
+      const memoryBytes =
+        scanner.bytes + factor.byteLength + pop.byteLength + slotRow.byteLength + partStart.byteLength + centroids.byteLength + recordAt.byteLength + columnBytes(columns);
+      const summary: TierSummary = {
+        version,
+        rows: n,
+        dims,
+        partitions: nlist,
+        codeBits: rotation.bits,
+        memoryBytes,
+        bytesPerVector: n === 0 ? 0 : memoryBytes / n,
+        diskBytes: n * dims * 4 + recordBytes,
+        buildSeconds: (performance.now() - started) / 1000,
+      };
+      return new SearchTier(summary, dir, vfd, rfd, rotation, scanner, factor, pop, slotRow, partStart, centroids, recordAt, columns);
+    } catch (e) {
+      closeQuietly(vfd);
+      closeQuietly(rfd);
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** True when this tier can answer a query with these filters (every field is one it holds). */
+  canFilter(filters: readonly (Filter | string)[]): boolean {
+    return tierCanFilter(filters);
+  }
+
+  readonly #matches = new Map<string, number>();
+
+  /**
+   * The k rows nearest to `q` by cosine distance among those passing `filters`, nearest first,
+   * with exact distances. Call only when {@link canFilter} is true.
+   */
+  search(q: Float32Array, query: TierQuery): VariantHit[] {
+    if (this.#closed.value) throw new Error("internal: search tier used after close");
+    const { summary } = this;
+    const n = summary.rows;
+    const k = query.k;
+    if (n === 0) return [];
+    const filters = query.filters ?? [];
+    const matcher = filters.length === 0 ? null : compileMatcher(this.columns, filters);
+    const P = Math.min(PREFIX, summary.dims);
+    const nlist = summary.partitions;
+    const qc = new Float32Array(nlist);
+    for (let c = 0; c < nlist; c++) {
+      let s = 0;
+      for (let j = 0; j < P; j++) s += q[j]! * this.centroids[c * P + j]!;
+      qc[c] = s;
+    }
+
+    // Which slots to score: every match (few), or the matches in the nearest partitions.
+    let slots: Int32Array;
+    let count: number;
+    const flat = (list: Int32Array | null): { slots: Int32Array; count: number } => {
+      const test = matcher!.test;
+      if (list !== null) {
+        const out = new Int32Array(list.length);
+        let m = 0;
+        for (let i = 0; i < list.length; i++) if (test(list[i]!)) out[m++] = list[i]!;
+        return { slots: out, count: m };
+      }
+      const out: number[] = [];
+      for (let s = 0; s < n; s++) if (test(s)) out.push(s);
+      return { slots: Int32Array.from(out), count: out.length };
+    };
+    const key = JSON.stringify(filters);
+    let matching = matcher === null ? n : this.#matches.get(key);
+    if (matcher !== null && matcher.start !== null && matcher.start.length <= TIER_FLAT_MAX) {
+      ({ slots, count } = flat(matcher.start));
+      this.#matches.set(key, count);
+    } else if (matcher !== null && (matching ?? 0) <= TIER_FLAT_MAX) {
+      // A filter without a value list (or a first query): its matches, counted once per tier.
+      ({ slots, count } = flat(null));
+      this.#matches.set(key, count);
+      matching = count;
+    } else {
+      const selectivity = Math.max(1, matching ?? n) / n;
+      const probes = Math.min(nlist, Math.ceil((query.probes ?? TIER_BASE_PROBES) / selectivity));
+      const order = this.#nearestPartitions(q, P, probes);
+      let total = 0;
+      for (const c of order) total += this.partStart[c + 1]! - this.partStart[c]!;
+      slots = new Int32Array(total);
+      count = 0;
+      const test = matcher?.test;
+      const posted = matcher?.start ?? null;
+      for (const c of order) {
+        const lo = this.partStart[c]!;
+        const hi = this.partStart[c + 1]!;
+        if (posted !== null) {
+          // The value list's slots inside this partition: no test of the rows without the value.
+          for (let i = lowerBound(posted, lo); i < posted.length && posted[i]! < hi; i++) if (test!(posted[i]!)) slots[count++] = posted[i]!;
+        } else for (let s = lo; s < hi; s++) if (test === undefined || test(s)) slots[count++] = s;
+      }
+    }
+    if (count === 0) return [];
+
+    // Estimated inner products of every slot listed, then the best `candidates` reranked exactly.
+    const prepared = prepareQuery(this.rotation, q);
+    const S = new Int32Array(count);
+    this.scanner.scan(slots, count, prepared.planes, S);
+    const bits = this.rotation.bits;
+    const want = Math.min(count, Math.max(k, query.candidates ?? TIER_CANDIDATES));
+    const heap = new TopHeap(want);
+    const partOf = partitionWalker(this.partStart);
+    for (let i = 0; i < count; i++) {
+      const s = slots[i]!;
+      const est = qc[partOf(s)]! + this.factor[s]! * signedSum(prepared, bits, this.pop[s]!, S[i]!);
+      heap.offer(est, s);
+    }
+    const cand = heap.items();
+    cand.sort((a, b) => this.slotRow[a]! - this.slotRow[b]!); // file order
+    const d = summary.dims;
+    const vec = new Float32Array(d);
+    const vbytes = new Uint8Array(vec.buffer);
+    let qq = 0;
+    for (let j = 0; j < d; j++) qq += q[j]! * q[j]!;
+    const qn = Math.sqrt(qq);
+    const scored: { row: number; distance: number }[] = [];
+    for (const s of cand) {
+      const row = this.slotRow[s]!;
+      readSync(this.#vectorFd, vbytes, 0, d * 4, row * d * 4);
+      let dot = 0;
+      let vv = 0;
+      for (let j = 0; j < d; j++) {
+        const x = vec[j]!;
+        dot += x * q[j]!;
+        vv += x * x;
+      }
+      const denom = qn * Math.sqrt(vv);
+      scored.push({ row, distance: denom === 0 ? 1 : 1 - dot / denom });
+    }
+    scored.sort((a, b) => a.distance - b.distance || a.row - b.row);
+    return scored.slice(0, k).map(({ row, distance }) => ({ ...this.#record(row), distance }));
+  }
+
+  #nearestPartitions(q: Float32Array, P: number, probes: number): number[] {
+    const nlist = this.summary.partitions;
+    const dist = new Float64Array(nlist);
+    for (let c = 0; c < nlist; c++) {
+      let s = 0;
+      for (let j = 0; j < P; j++) {
+        const t = q[j]! - this.centroids[c * P + j]!;
+        s += t * t;
+      }
+      dist[c] = s;
+    }
+    const order = Array.from({ length: nlist }, (_, c) => c);
+    order.sort((a, b) => dist[a]! - dist[b]!);
+    return order.slice(0, probes);
+  }
+
+  #record(row: number): StoredVariant {
+    const start = this.recordAt[row]!;
+    const len = this.recordAt[row + 1]! - start;
+    const buf = Buffer.allocUnsafe(len);
+    readSync(this.#recordFd, buf, 0, len, start);
+    return JSON.parse(buf.toString("utf8")) as StoredVariant;
+  }
+
+  /** Frees the memory and deletes the files. */
+  close(): void {
+    if (this.#closed.value) return;
+    this.#closed.value = true;
+    closeQuietly(this.#vectorFd);
+    closeQuietly(this.#recordFd);
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}
+
+/** First index of the ascending `a` whose value is ≥ `x`. */
+function lowerBound(a: Int32Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function inSlotOrder(values: Float64Array, slotRow: Int32Array): Float64Array {
+  const out = new Float64Array(slotRow.length);
+  for (let s = 0; s < slotRow.length; s++) out[s] = values[slotRow[s]!]!;
+  return out;
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
+
+/** Partition of a slot, for slots visited mostly in ascending order (a moving pointer; binary search when it goes back). */
+function partitionWalker(start: Int32Array): (slot: number) => number {
+  let c = 0;
+  const last = start.length - 2;
+  return (s) => {
+    if (s < start[c]!) {
+      let lo = 0;
+      let hi = c;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (start[mid]! <= s) lo = mid;
+        else hi = mid - 1;
+      }
+      c = lo;
+    }
+    while (c < last && s >= start[c + 1]!) c++;
+    return c;
+  };
+}
+
+/** The `size` largest scores offered, as a min-heap. */
+class TopHeap {
+  readonly #score: Float64Array;
+  readonly #id: Int32Array;
+  #n = 0;
+  constructor(readonly size: number) {
+    this.#score = new Float64Array(size);
+    this.#id = new Int32Array(size);
+  }
+  offer(score: number, id: number): void {
+    const sc = this.#score;
+    const ids = this.#id;
+    if (this.#n < this.size) {
+      let i = this.#n++;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (sc[p]! <= score) break;
+        sc[i] = sc[p]!;
+        ids[i] = ids[p]!;
+        i = p;
+      }
+      sc[i] = score;
+      ids[i] = id;
+      return;
+    }
+    if (!(score > sc[0]!)) return;
+    let i = 0;
+    const n = this.#n;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && sc[r]! < sc[l]! ? r : l;
+      if (sc[c]! >= score) break;
+      sc[i] = sc[c]!;
+      ids[i] = ids[c]!;
+      i = c;
+    }
+    sc[i] = score;
+    ids[i] = id;
+  }
+  items(): number[] {
+    return Array.from(this.#id.subarray(0, this.#n));
+  }
+}
