@@ -22,7 +22,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Filter } from "../filters.js";
 import type { StoredVariant, VariantHit } from "../schema.js";
-import { createScanner, popcount, type Scanner } from "./_kernel.js";
+import { createScanner, popcount, type Scanner } from "../../reduce/bit-scan.js";
 import { prepareQuery, Rotation, signedSum } from "./_codes.js";
 import { assign, partitionsFor, trainCentroids } from "./_ivf.js";
 import { DICT_FIELDS, DictBuilder, POSTED_FIELDS, columnBytes, compileMatcher, tierCanFilter, type Columns, type DictColumn } from "./_columns.js";

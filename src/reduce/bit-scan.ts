@@ -1,12 +1,12 @@
 /**
- * The scan kernel of the in-memory search tier: for each listed row, the weighted popcount
+ * The bit-code scan kernel of the in-memory search tier: for each listed row, the weighted popcount
  * S = Σ_t 2^t · popcount(code ∧ plane_t) of its 1-bit code against the four bit planes of a
  * 4-bit query (what the RaBitQ estimator needs, see `_codes.ts`). WebAssembly SIMD
  * (`i8x16.popcnt`) where the runtime has it, plain JS otherwise; both give the same integers.
- * Internal: not exported from the package.
+ * Used by the search tier (store/tier); not exported from the package.
  */
-import { buildModule, Code, I32, V128, wasm, type WasmMemory } from "../../reduce/_wasm.js";
-import { simdSupported } from "../../reduce/_gemm.js";
+import { buildModule, Code, I32, V128, wasm, type WasmMemory } from "./_wasm.js";
+import { simdSupported } from "./_gemm.js";
 
 /** Bytes of one 64 KiB WebAssembly page. */
 const PAGE = 65_536;
