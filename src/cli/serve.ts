@@ -12,6 +12,7 @@ interface ServeFlags extends ConfigFlags {
   ingestDir?: string[];
   logLevel: string;
   searchConcurrency?: string;
+  searchTier: boolean;
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -37,6 +38,7 @@ export function registerServe(program: Command): void {
     .option("--max-ingest-bytes <size>", "largest VCF body POST /v1/ingest accepts (e.g. 512M, 2G)", "2G")
     .option("--ingest-dir <dir>", "allow JSON {\"path\"} ingest of server-local files below this directory (repeatable)", collect)
     .option("--search-concurrency <n>", "searches run at once; more wait in arrival order (default 2 × CPU cores)")
+    .option("--no-search-tier", "answer every search from LanceDB; by default an in-memory tier (~190 bytes a variant, vectors in a temp dir) is built in the background and answers once current")
     .option("--log-level <level>", "fatal, error, warn, info, debug or silent", "info")
     .addHelpText("after", "\nWith VCF_AGENT_API_KEY set, every route but /health and the dashboard page needs Authorization: Bearer <key>.")
     .action(
@@ -53,6 +55,7 @@ export function registerServe(program: Command): void {
           ingestDirs: flags.ingestDir ?? [],
           ...(flags.searchConcurrency === undefined ? {} : { searchConcurrency: intFlag("--search-concurrency", flags.searchConcurrency, 1) }),
           logLevel: flags.logLevel,
+          searchTier: flags.searchTier,
           ...(process.env.VCF_AGENT_API_KEY ? { apiKey: process.env.VCF_AGENT_API_KEY } : {}),
         });
         let stopping = false;

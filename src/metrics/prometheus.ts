@@ -5,6 +5,7 @@
  * nothing between scrapes and every value is current.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { TierStatus } from "../pipeline/search-tier.js";
 import type { EmbeddingProvider } from "../providers/provider.js";
 import { VariantEmbeddingService, type EmbedBatchEvent, type OptimizationStats } from "../embedding/service.js";
 import { ServiceSet } from "./_services.js";
@@ -33,6 +34,12 @@ export const METRIC = {
   ingestJobs: "vcf_agent_ingest_jobs_total",
   ingestJobsRunning: "vcf_agent_ingest_jobs_running",
   httpRequestSeconds: "vcf_agent_http_request_duration_seconds",
+  searchTierBytes: "vcf_agent_search_tier_memory_bytes",
+  searchTierBytesPerVector: "vcf_agent_search_tier_bytes_per_vector",
+  searchTierRows: "vcf_agent_search_tier_rows",
+  searchTierVersion: "vcf_agent_search_tier_table_version",
+  searchTierReady: "vcf_agent_search_tier_ready",
+  searchTierQueries: "vcf_agent_search_tier_queries_total",
 } as const;
 
 /** Why ingested variants were not written (label `reason` of the skipped counter). */
@@ -265,6 +272,49 @@ export class VcfAgentMetrics {
   /** Content-Type of {@link VcfAgentMetrics.text}. */
   get contentType(): string {
     return this.registry.contentType;
+  }
+
+  #tier: (() => TierStatus) | null = null;
+  #tierGauges = false;
+
+  /** Exports the search tier's size, rows, version and queries, read at scrape time. */
+  watchTier(status: () => TierStatus): void {
+    this.#tier = status;
+    if (this.#tierGauges) return;
+    this.#tierGauges = true;
+    const registers = [this.registry];
+    const read = (): TierStatus | null => this.#tier?.() ?? null;
+    const gauge = (name: string, help: string, value: (s: TierStatus) => number | null): void => {
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          const s = read();
+          const v = s === null ? null : value(s);
+          if (v !== null) this.set(v);
+        },
+      });
+    };
+    gauge(METRIC.searchTierBytes, "Bytes the in-memory search tier holds (codes, factors, filter columns, value lists, offsets)", (s) => s.summary?.memoryBytes ?? 0);
+    gauge(METRIC.searchTierBytesPerVector, "Bytes the in-memory search tier holds per stored vector", (s) => (s.summary === null ? null : round(s.summary.bytesPerVector, 1)));
+    gauge(METRIC.searchTierRows, "Rows in the search tier", (s) => s.summary?.rows ?? 0);
+    gauge(METRIC.searchTierVersion, "Table version the search tier was built from", (s) => s.summary?.version ?? null);
+    gauge(METRIC.searchTierReady, "1 when the search tier answers (built; it is used only while current for the table version)", (s) => (s.summary === null ? 0 : 1));
+    new Gauge({
+      name: METRIC.searchTierQueries,
+      help: "Searches answered by the in-memory tier (path=tier) and by LanceDB (path=table: tier not current, building, or a filter it cannot answer)",
+      labelNames: ["path"],
+      registers,
+      collect() {
+        this.reset();
+        const s = read();
+        if (s === null) return;
+        this.set({ path: "tier" }, s.queries.tier);
+        this.set({ path: "table" }, s.queries.table);
+      },
+    });
   }
 
   /** The exposition text (every `collect()` runs now). */

@@ -9,6 +9,7 @@ import type { EmbeddingProvider } from "../providers/provider.js";
 import { VariantEmbeddingService, stageRequestOf } from "../embedding/service.js";
 import { chooseStage } from "../reduce/choose-stage.js";
 import { VariantSearch } from "./search.js";
+import { TierKeeper, type TierStatus } from "./search-tier.js";
 import { storageOf, VariantStore, type StoreStats } from "../store/index.js";
 
 /** Who hears of the services a handle opens and retires (a metrics exporter). */
@@ -40,12 +41,27 @@ const STATS_TTL_MS = 2000;
 export class TableHandle {
   private slot: Promise<Slot> | null = null;
   private stale = false;
+  /** The in-memory search tier, kept across reopened handles (it follows the table's version itself). */
+  private readonly tier: TierKeeper | null;
 
   constructor(
     private readonly config: SessionConfig,
     private readonly provider: EmbeddingProvider,
     private readonly metrics?: ServiceWatcher,
-  ) {}
+    options: { readonly searchTier?: boolean } = {},
+  ) {
+    this.tier = options.searchTier === true ? new TierKeeper(config) : null;
+  }
+
+  /** What the search tier holds now (state "off" when this handle keeps none). */
+  tierStatus(): TierStatus {
+    return this.tier?.status() ?? { state: "off", summary: null, building: null, builds: 0, error: null, queries: { tier: 0, table: 0 } };
+  }
+
+  /** Waits for a search tier build under way (tests). */
+  async tierSettled(): Promise<void> {
+    await this.tier?.settled();
+  }
 
   /** Runs `fn` with the current table, which stays open until `fn` settles. */
   async use<T>(fn: (table: OpenTable, slot: Slot) => Promise<T>): Promise<T> {
@@ -84,6 +100,7 @@ export class TableHandle {
     const slot = await this.slot?.catch(() => null);
     this.slot = null;
     if (slot) this.retire(slot);
+    await this.tier?.close();
   }
 
   private async current(): Promise<Slot> {
@@ -120,7 +137,7 @@ export class TableHandle {
         const stage = chooseStage({ ...stageRequestOf(provider, config.memoryOptimization), noFit: "no table yet: vectors at the provider's full width" });
         table = { store, service: new VariantEmbeddingService(config, { provider, stage }), search: null };
       } else {
-        const search = await VariantSearch.open(config, { provider, store });
+        const search = await VariantSearch.open(config, { provider, store, ...(this.tier === null ? {} : { tier: this.tier }) });
         table = { store, service: search.service, search };
       }
     } catch (err) {

@@ -48,6 +48,12 @@ export interface ServerOptions {
   readonly logLevel?: string | false;
   /** Searches run at once, the rest queue in arrival order; default 2 × CPU cores. */
   readonly searchConcurrency?: number;
+  /**
+   * Keep the in-memory search tier of the table (~190 bytes a row in memory, the vectors and
+   * records in a temporary directory on local disk) and answer searches from it once built;
+   * default false here, on in `vcf-agent serve`.
+   */
+  readonly searchTier?: boolean;
   /** Where log lines go (JSON, one per line); default standard output. */
   readonly logStream?: NodeJS.WritableStream;
 }
@@ -119,7 +125,8 @@ export async function buildServer(options: ServerOptions): Promise<VcfAgentServe
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, jsonBodyParser(app));
 
-  const table = new TableHandle(config, provider, metrics);
+  const table = new TableHandle(config, provider, metrics, { searchTier: options.searchTier ?? false });
+  metrics.watchTier(() => table.tierStatus());
   const jobs = new IngestJobs({
     config,
     provider,

@@ -26,6 +26,7 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: ServerContext): voi
     const active = ctx.jobs.active;
     return {
       table,
+      searchTier: ctx.table.tierStatus(),
       // What the table's vectors save, also for a service that has only projected queries.
       reduction: {
         dimensions: optimization.embeddingDimensions,
