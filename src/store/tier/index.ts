@@ -22,8 +22,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Filter } from "../filters.js";
 import type { StoredVariant, VariantHit } from "../schema.js";
-import { createScanner, popcount, type Scanner } from "../../reduce/bit-scan.js";
-import { prepareQuery, Rotation, signedSum } from "./_codes.js";
+import { createScanner, popcount, SCAN_BLOCK, type Scanner } from "../../reduce/bit-scan.js";
+import { prepareQuery, Rotation } from "./_codes.js";
 import { assign, partitionsFor, trainCentroids } from "./_ivf.js";
 import { DICT_FIELDS, DictBuilder, POSTED_FIELDS, columnBytes, compileMatcher, tierCanFilter, type Columns, type DictColumn } from "./_columns.js";
 
@@ -31,8 +31,8 @@ export { tierCanFilter } from "./_columns.js";
 
 /** Leading coordinates the partitions are found in. */
 const PREFIX = 64;
-/** Partitions an unfiltered query scans (of ~√rows; 32 of 1,024 at 1M rows: ~3 % of the codes). */
-export const TIER_BASE_PROBES = 32;
+/** Partitions an unfiltered query scans (of ~√rows; 24 of 1,024 at 1M rows: ~2.3 % of the codes). */
+export const TIER_BASE_PROBES = 24;
 /** Candidates reranked by exact distance. */
 export const TIER_CANDIDATES = 256;
 /** A filter matching at most this many rows is answered by scanning every match's code. */
@@ -67,6 +67,13 @@ export interface TierQuery {
   readonly probes?: number;
   /** Candidates reranked by exact distance. */
   readonly candidates?: number;
+}
+
+interface Scratch {
+  readonly slots: Int32Array;
+  readonly parts: Uint16Array | Int32Array;
+  readonly sums: Int32Array;
+  readonly vector: Float32Array;
 }
 
 class Growable {
@@ -106,6 +113,7 @@ export class SearchTier {
     private readonly centroids: Float32Array,
     private readonly recordAt: Float64Array,
     private readonly columns: Columns,
+    private readonly scratch: Scratch,
   ) {
     this.#dir = dir;
     this.#vectorFd = vectorFd;
@@ -219,8 +227,11 @@ export class SearchTier {
       ]);
       const columns: Columns = { dict: dictColumns, numbers };
       const recordAt = offsets.data.slice(0, n + 1);
+      // Work arrays for every row, allocated once: searches are synchronous, so one set serves all.
+      const scratch: Scratch = { slots: new Int32Array(n), parts: nlist <= 65_536 ? new Uint16Array(n) : new Int32Array(n), sums: new Int32Array(SCAN_BLOCK), vector: new Float32Array(dims) };
+      const scratchBytes = scratch.slots.byteLength + scratch.parts.byteLength + scratch.sums.byteLength + scratch.vector.byteLength;
       const memoryBytes =
-        scanner.bytes + factor.byteLength + pop.byteLength + slotRow.byteLength + partStart.byteLength + centroids.byteLength + recordAt.byteLength + columnBytes(columns);
+        scanner.bytes + factor.byteLength + pop.byteLength + slotRow.byteLength + partStart.byteLength + centroids.byteLength + recordAt.byteLength + columnBytes(columns) + scratchBytes;
       const summary: TierSummary = {
         version,
         rows: n,
@@ -232,7 +243,7 @@ export class SearchTier {
         diskBytes: n * dims * 4 + recordBytes,
         buildSeconds: (performance.now() - started) / 1000,
       };
-      return new SearchTier(summary, dir, vfd, rfd, rotation, scanner, factor, pop, slotRow, partStart, centroids, recordAt, columns);
+      return new SearchTier(summary, dir, vfd, rfd, rotation, scanner, factor, pop, slotRow, partStart, centroids, recordAt, columns, scratch);
     } catch (e) {
       closeQuietly(vfd);
       closeQuietly(rfd);
@@ -262,83 +273,95 @@ export class SearchTier {
     const matcher = filters.length === 0 ? null : compileMatcher(this.columns, filters);
     const P = Math.min(PREFIX, summary.dims);
     const nlist = summary.partitions;
-    const qc = new Float32Array(nlist);
+    const qc = new Float64Array(nlist);
+    const centroids = this.centroids;
     for (let c = 0; c < nlist; c++) {
-      let s = 0;
-      for (let j = 0; j < P; j++) s += q[j]! * this.centroids[c * P + j]!;
-      qc[c] = s;
+      let dot = 0;
+      for (let j = 0, o = c * P; j < P; j++) dot += q[j]! * centroids[o + j]!;
+      qc[c] = dot;
     }
 
-    // Which slots to score: every match (few), or the matches in the nearest partitions.
-    let slots: Int32Array;
-    let count: number;
-    const flat = (list: Int32Array | null): { slots: Int32Array; count: number } => {
-      const test = matcher!.test;
-      if (list !== null) {
-        const out = new Int32Array(list.length);
-        let m = 0;
-        for (let i = 0; i < list.length; i++) if (test(list[i]!)) out[m++] = list[i]!;
-        return { slots: out, count: m };
-      }
-      const out: number[] = [];
-      for (let s = 0; s < n; s++) if (test(s)) out.push(s);
-      return { slots: Int32Array.from(out), count: out.length };
-    };
+    // Which slots to score (into the shared scratch: a search runs to its end without yielding),
+    // each with its partition: every match (few), or the matches in the nearest partitions.
+    const scratch = this.#scratchFor(n);
+    const slots = scratch.slots;
+    const parts = scratch.parts;
+    let count = 0;
+    const partStart = this.partStart;
     const key = JSON.stringify(filters);
-    let matching = matcher === null ? n : this.#matches.get(key);
-    if (matcher !== null && matcher.start !== null && matcher.start.length <= TIER_FLAT_MAX) {
-      ({ slots, count } = flat(matcher.start));
+    const known = matcher === null ? n : this.#matches.get(key);
+    const flatList = matcher !== null && matcher.start !== null && matcher.start.length <= TIER_FLAT_MAX ? matcher.start : null;
+    if (matcher !== null && (flatList !== null || (known ?? 0) <= TIER_FLAT_MAX)) {
+      // Every match: from the value list, or (no list) by testing every row, once per filter
+      // and tier before its count decides.
+      const test = matcher.test;
+      let c = 0;
+      const visit = (slot: number): void => {
+        if (!test(slot)) return;
+        while (slot >= partStart[c + 1]!) c++;
+        slots[count] = slot;
+        parts[count++] = c;
+      };
+      if (flatList !== null) for (let i = 0; i < flatList.length; i++) visit(flatList[i]!);
+      else for (let slot = 0; slot < n; slot++) visit(slot);
       this.#matches.set(key, count);
-    } else if (matcher !== null && (matching ?? 0) <= TIER_FLAT_MAX) {
-      // A filter without a value list (or a first query): its matches, counted once per tier.
-      ({ slots, count } = flat(null));
-      this.#matches.set(key, count);
-      matching = count;
     } else {
-      const selectivity = Math.max(1, matching ?? n) / n;
+      const selectivity = Math.max(1, known ?? n) / n;
       const probes = Math.min(nlist, Math.ceil((query.probes ?? TIER_BASE_PROBES) / selectivity));
-      const order = this.#nearestPartitions(q, P, probes);
-      let total = 0;
-      for (const c of order) total += this.partStart[c + 1]! - this.partStart[c]!;
-      slots = new Int32Array(total);
-      count = 0;
       const test = matcher?.test;
       const posted = matcher?.start ?? null;
-      for (const c of order) {
-        const lo = this.partStart[c]!;
-        const hi = this.partStart[c + 1]!;
+      for (const c of this.#nearestPartitions(qc, probes)) {
+        const lo = partStart[c]!;
+        const hi = partStart[c + 1]!;
         if (posted !== null) {
-          // The value list's slots inside this partition: no test of the rows without the value.
-          for (let i = lowerBound(posted, lo); i < posted.length && posted[i]! < hi; i++) if (test!(posted[i]!)) slots[count++] = posted[i]!;
-        } else for (let s = lo; s < hi; s++) if (test === undefined || test(s)) slots[count++] = s;
+          // The value list's slots inside this partition: rows without the value are not visited.
+          for (let i = lowerBound(posted, lo); i < posted.length && posted[i]! < hi; i++) {
+            const slot = posted[i]!;
+            if (test!(slot)) {
+              slots[count] = slot;
+              parts[count++] = c;
+            }
+          }
+        } else {
+          for (let slot = lo; slot < hi; slot++) {
+            if (test === undefined || test(slot)) {
+              slots[count] = slot;
+              parts[count++] = c;
+            }
+          }
+        }
       }
     }
     if (count === 0) return [];
 
     // Estimated inner products of every slot listed, then the best `candidates` reranked exactly.
     const prepared = prepareQuery(this.rotation, q);
-    const S = new Int32Array(count);
-    this.scanner.scan(slots, count, prepared.planes, S);
+    const S = scratch.sums;
     const bits = this.rotation.bits;
     const want = Math.min(count, Math.max(k, query.candidates ?? TIER_CANDIDATES));
     const heap = new TopHeap(want);
-    const partOf = partitionWalker(this.partStart);
-    for (let i = 0; i < count; i++) {
-      const s = slots[i]!;
-      const est = qc[partOf(s)]! + this.factor[s]! * signedSum(prepared, bits, this.pop[s]!, S[i]!);
-      heap.offer(est, s);
+    const { lo, delta, sumU } = prepared;
+    const factor = this.factor;
+    const pop = this.pop;
+    for (let b = 0; b < count; b += SCAN_BLOCK) {
+      const m = Math.min(SCAN_BLOCK, count - b);
+      this.scanner.scan(slots.subarray(b, b + m), m, prepared.planes, S);
+      for (let i = 0; i < m; i++) {
+        const slot = slots[b + i]!;
+        // signedSum() inlined: Σ s_j (Pq)_j = lo · (2·pop − B) + Δ · (2·S − U).
+        heap.offer(qc[parts[b + i]!]! + factor[slot]! * (lo * (2 * pop[slot]! - bits) + delta * (2 * S[i]! - sumU)), slot);
+      }
     }
     const cand = heap.items();
-    cand.sort((a, b) => this.slotRow[a]! - this.slotRow[b]!); // file order
+    const rows = cand.map((slot) => this.slotRow[slot]!).sort((a, b) => a - b); // file order
     const d = summary.dims;
-    const vec = new Float32Array(d);
-    const vbytes = new Uint8Array(vec.buffer);
+    const vec = scratch.vector;
+    const vbytes = new Uint8Array(vec.buffer, 0, d * 4);
     let qq = 0;
     for (let j = 0; j < d; j++) qq += q[j]! * q[j]!;
     const qn = Math.sqrt(qq);
     const scored: { row: number; distance: number }[] = [];
-    for (const s of cand) {
-      const row = this.slotRow[s]!;
+    for (const row of rows) {
       readSync(this.#vectorFd, vbytes, 0, d * 4, row * d * 4);
       let dot = 0;
       let vv = 0;
@@ -354,21 +377,39 @@ export class SearchTier {
     return scored.slice(0, k).map(({ row, distance }) => ({ ...this.#record(row), distance }));
   }
 
-  #nearestPartitions(q: Float32Array, P: number, probes: number): number[] {
-    const nlist = this.summary.partitions;
-    const dist = new Float64Array(nlist);
-    for (let c = 0; c < nlist; c++) {
-      let s = 0;
-      for (let j = 0; j < P; j++) {
-        const t = q[j]! - this.centroids[c * P + j]!;
-        s += t * t;
-      }
-      dist[c] = s;
-    }
-    const order = Array.from({ length: nlist }, (_, c) => c);
-    order.sort((a, b) => dist[a]! - dist[b]!);
-    return order.slice(0, probes);
+  #scratchFor(_n: number): Scratch {
+    return this.scratch;
   }
+
+  /** The `probes` partitions whose centroids are nearest the query in the leading coordinates (any order). */
+  #nearestPartitions(qc: Float64Array, probes: number): number[] {
+    const nlist = this.summary.partitions;
+    if (probes >= nlist) return Array.from({ length: nlist }, (_, c) => c);
+    // |q − c|² = |q|² − 2 q·c + |c|²: the |q|² term is the same for all.
+    const dist = new Float64Array(nlist);
+    for (let c = 0; c < nlist; c++) dist[c] = this.#centroidNorms[c]! - 2 * qc[c]!;
+    const sorted = dist.slice().sort();
+    const cut = sorted[probes - 1]!;
+    const out: number[] = [];
+    for (let c = 0; c < nlist && out.length < probes; c++) if (dist[c]! <= cut) out.push(c);
+    return out;
+  }
+
+  get #centroidNorms(): Float64Array {
+    if (this.#norms === null) {
+      const P = Math.min(PREFIX, this.summary.dims);
+      const nlist = this.summary.partitions;
+      this.#norms = new Float64Array(nlist);
+      for (let c = 0; c < nlist; c++) {
+        let sq = 0;
+        for (let j = 0; j < P; j++) sq += this.centroids[c * P + j]! ** 2;
+        this.#norms[c] = sq;
+      }
+    }
+    return this.#norms;
+  }
+
+  #norms: Float64Array | null = null;
 
   #record(row: number): StoredVariant {
     const start = this.recordAt[row]!;
@@ -412,26 +453,6 @@ function closeQuietly(fd: number): void {
   } catch {
     // already closed
   }
-}
-
-/** Partition of a slot, for slots visited mostly in ascending order (a moving pointer; binary search when it goes back). */
-function partitionWalker(start: Int32Array): (slot: number) => number {
-  let c = 0;
-  const last = start.length - 2;
-  return (s) => {
-    if (s < start[c]!) {
-      let lo = 0;
-      let hi = c;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (start[mid]! <= s) lo = mid;
-        else hi = mid - 1;
-      }
-      c = lo;
-    }
-    while (c < last && s >= start[c + 1]!) c++;
-    return c;
-  };
 }
 
 /** The `size` largest scores offered, as a min-heap. */
