@@ -67,11 +67,11 @@ describe("search tier", () => {
     expect(s.state).toBe("ready");
     expect(s.summary?.rows).toBeGreaterThan(6000);
     expect(s.summary?.partitions).toBeGreaterThan(1);
-    // 128-byte codes, factor, popcount, filter columns and value lists, record offsets: ~185
-    // a row; on 7k rows the fixed part (kernel buffers, centroids, dictionaries) adds ~30.
-    // bench:search reports 186 on 1M rows.
+    // 128-byte codes, factor, popcount, filter columns and value lists, record offsets and
+    // scratch: ~192 a row; on 7k rows the fixed part (kernel and scratch buffers, centroids,
+    // dictionaries) adds ~40. bench:search reports the 1M figure.
     expect(s.summary?.bytesPerVector).toBeGreaterThan(150);
-    expect(s.summary?.bytesPerVector).toBeLessThan(230);
+    expect(s.summary?.bytesPerVector).toBeLessThan(250);
   });
 
   it.each(FILTER_SETS.map((f) => [f.join(" & ") || "unfiltered", f] as const))("%s: the exact search's hits (ann-benchmarks recall ≥ 0.95), exact distances, only rows that pass", async (_label, filters) => {
@@ -192,7 +192,7 @@ describe("search tier in the service", () => {
       }
       const stats = (await server.app.inject({ method: "GET", url: "/v1/stats" })).json() as { searchTier: { state: string; summary: { rows: number; bytesPerVector: number } } };
       expect(stats.searchTier.state).toBe("ready");
-      expect(stats.searchTier.summary.bytesPerVector).toBeLessThan(230);
+      expect(stats.searchTier.summary.bytesPerVector).toBeLessThan(250);
       const metrics = (await server.app.inject({ method: "GET", url: "/metrics" })).body;
       expect(metrics).toMatch(new RegExp(`vcf_agent_search_tier_rows ${stats.searchTier.summary.rows}`));
       expect(metrics).toMatch(/vcf_agent_search_tier_bytes_per_vector \d+/);

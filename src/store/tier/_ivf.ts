@@ -12,10 +12,15 @@ import { mulberry32 } from "../../util/random.js";
 
 const CHUNK = 65_536;
 
-/** Partition count for `rows` rows: a power of two near √rows, 1 below 4,096 rows. */
+/**
+ * Partition count for `rows` rows: a power of two near rows / 1,000 (1,024 at 1M), 1 below
+ * 4,096 rows. Partitions of ~1,000 rows: on a 7,214-row table, 64 partitions of ~110 rows
+ * lost a text query's neighbours to partitions not probed (recall 0.95 with 24 of 64 probed,
+ * 1.00 with all), while at 1M rows 24 of 1,024 partitions hold them (0.99).
+ */
 export function partitionsFor(rows: number): number {
   if (rows < 4096) return 1;
-  return Math.min(4096, 2 ** Math.round(Math.log2(Math.sqrt(rows))));
+  return Math.min(4096, 2 ** Math.round(Math.log2(rows / 1000)));
 }
 
 /** Index of the nearest centroid of each of `n` points (`points` is `n × p`). */
