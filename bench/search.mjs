@@ -17,10 +17,12 @@
 //        [--filter 'gene=BRCA1&pos=43044295..43048295' ...] (repeatable, & joins a conjunction;
 //        --filter '' measures unfiltered only) [--kinds text,vector]
 //        [--index ivf_pq,ivf_rq] [--sample-rate 64,256] [--refine 20] [--nprobes N] [--k 10]
+//        [--tier off] [--tier-probes 24] [--tier-candidates 256] [--planned off] (tier and truth only)
 // Without --db the table is built first by the CLI from bench/data/gen<N>_seed7.vcf.gz (kept
 // in <tmpdir>/vcf-agent-bench-search-<N> for later runs); ingest builds its ANN and scalar indexes.
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -59,6 +61,9 @@ const { values } = parseArgs({
     nprobes: { type: "string" },
     k: { type: "string", default: "10" },
     tier: { type: "string", default: "on" },
+    "tier-probes": { type: "string" },
+    planned: { type: "string", default: "on" },
+    "tier-candidates": { type: "string" },
   },
 });
 const N = Number(values.n);
@@ -247,6 +252,19 @@ async function reopen() {
 }
 const unfiltered = await queriesFor([]);
 const prepared = new Map();
+/**
+ * Exact neighbours of the queries, kept in <tmpdir> per table version, filter and query set
+ * (a later run on the same table skips the brute-force passes).
+ */
+async function cachedTruth(set, kind, texts, qflat) {
+  const id = createHash("sha256").update(JSON.stringify([db, await store.version(), rows, set, kind, K, texts])).digest("hex").slice(0, 16);
+  const file = path.join(tmpdir(), `vcf-agent-bench-search-truth-${id}.json`);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8"));
+  const lists = await groundTruth(set, qflat, texts.length);
+  writeFileSync(file, JSON.stringify(lists));
+  return lists;
+}
+
 async function prepare(set, q) {
   const key = label(set);
   if (!prepared.has(key)) {
@@ -256,7 +274,7 @@ async function prepare(set, q) {
       const qv = await search.service.embedQueries(texts);
       const qflat = new Float32Array(qv.length * dims);
       qv.forEach((v, i) => qflat.set(v, i * dims));
-      out[kind] = { texts, qflat, lists: await groundTruth(set, qflat, texts.length) };
+      out[kind] = { texts, qflat, lists: await cachedTruth(set, kind, texts, qflat) };
     }
     prepared.set(key, out);
     line("search.truth", { filter: JSON.stringify(key), matching: q.matching, selectivityPct: (100 * q.matching) / rows, examples: JSON.stringify((q.kinds.text ?? q.kinds.vector).slice(0, 2)), seconds: (performance.now() - t0) / 1000 });
@@ -282,7 +300,10 @@ for (const type of toBuild) {
 // 5. The in-memory search tier (what `serve` and `mcp` keep), built for the table's current version.
 let keeper = null;
 if (values.tier !== "off") {
-  keeper = new TierKeeper(config);
+  keeper = new TierKeeper(config, {
+    ...(values["tier-probes"] === undefined ? {} : { probes: Number(values["tier-probes"]) }),
+    ...(values["tier-candidates"] === undefined ? {} : { candidates: Number(values["tier-candidates"]) }),
+  });
   const rss0 = process.memoryUsage().rss;
   const t0 = performance.now();
   keeper.forVersion(await store.version());
@@ -312,6 +333,7 @@ for (const set of FILTER_SETS) {
       await measure("tier", set, kind, texts, qflat, lists, filters, { ...extra, plan: "tier" });
       search.tier = null;
     }
+    if (values.planned === "off") continue;
     await measure("planned", set, kind, texts, qflat, lists, { ...annOptions, ...filters }, { ...extra, plan: hasAnn ? planned : "exact (no ANN index)" });
     if (QE > 0) await measure("exact", set, kind, texts.slice(0, QE), qflat, lists, { exact: true, ...filters }, extra);
     if (plan.exact && hasAnn) {

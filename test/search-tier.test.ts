@@ -3,7 +3,8 @@
 // meaning of their SQL; and never stale: an append by another process, a re-ingest and a
 // delete are all seen by the next query. Also its kernel (WebAssembly = plain JS), and its
 // figures in /v1/stats and /metrics.
-import { rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -72,6 +73,8 @@ describe("search tier", () => {
     // dictionaries) adds ~40. bench:search reports the 1M figure.
     expect(s.summary?.bytesPerVector).toBeGreaterThan(150);
     expect(s.summary?.bytesPerVector).toBeLessThan(250);
+    // Its vector and record files are unlinked once open: nothing is left in the temp dir.
+    expect(readdirSync(tmpdir()).filter((n) => n.startsWith("vcf-agent-tier-"))).toEqual([]);
   });
 
   it.each(FILTER_SETS.map((f) => [f.join(" & ") || "unfiltered", f] as const))("%s: the exact search's hits (ann-benchmarks recall ≥ 0.95), exact distances, only rows that pass", async (_label, filters) => {

@@ -16,10 +16,12 @@ export interface StdioMcp {
  * Serves the configured table over stdin/stdout until the client closes the stream.
  * Everything but protocol messages goes to stderr. The table is opened on the first call
  * and reopened when it changes on disk (an ingest elsewhere), at most once a second.
+ * With `searchTier`, searches are answered from the in-memory tier once it is built and
+ * current (pipeline/search-tier.ts); `vcf-agent mcp` turns it on.
  */
-export async function serveMcpStdio(config: SessionConfig): Promise<StdioMcp> {
+export async function serveMcpStdio(config: SessionConfig, options: { readonly searchTier?: boolean } = {}): Promise<StdioMcp> {
   const provider = await readyProvider(createProvider(config.embedding, config.memoryOptimization));
-  const table = new TableHandle(config, provider);
+  const table = new TableHandle(config, provider, undefined, { searchTier: options.searchTier ?? false });
   const server = createMcpServer(table, { version: VERSION });
   const transport = new StdioServerTransport();
   let resolveClosed!: () => void;

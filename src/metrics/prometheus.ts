@@ -302,7 +302,7 @@ export class VcfAgentMetrics {
     gauge(METRIC.searchTierRows, "Rows in the search tier", (s) => s.summary?.rows ?? 0);
     gauge(METRIC.searchTierVersion, "Table version the search tier was built from", (s) => s.summary?.version ?? null);
     gauge(METRIC.searchTierReady, "1 when the search tier answers (built; it is used only while current for the table version)", (s) => (s.summary === null ? 0 : 1));
-    new Gauge({
+    new Counter({
       name: METRIC.searchTierQueries,
       help: "Searches answered by the in-memory tier (path=tier) and by LanceDB (path=table: tier not current, building, or a filter it cannot answer)",
       labelNames: ["path"],
@@ -311,8 +311,8 @@ export class VcfAgentMetrics {
         this.reset();
         const s = read();
         if (s === null) return;
-        this.set({ path: "tier" }, s.queries.tier);
-        this.set({ path: "table" }, s.queries.table);
+        this.inc({ path: "tier" }, s.queries.tier);
+        this.inc({ path: "table" }, s.queries.table);
       },
     });
   }

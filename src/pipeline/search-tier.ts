@@ -35,7 +35,14 @@ export class TierKeeper {
   #empty = false;
   readonly queries = { tier: 0, table: 0 };
 
-  constructor(private readonly config: SessionConfig) {}
+  /**
+   * @param tuning the tier's query settings (default TIER_BASE_PROBES partitions and
+   *   TIER_CANDIDATES reranked): what bench:search varies.
+   */
+  constructor(
+    private readonly config: SessionConfig,
+    readonly tuning: { readonly probes?: number; readonly candidates?: number } = {},
+  ) {}
 
   /**
    * The tier for `version`, or null when there is none yet (a build then starts, unless one

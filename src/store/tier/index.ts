@@ -8,8 +8,8 @@
  * (`_codes.ts`, 128 bytes at 768 dims), its estimator factor and popcount, the filterable
  * fields as dictionary codes and numbers (`_columns.ts`), value lists for chrom, gene,
  * consequence and clinical significance, and where the row's full record lies on disk.
- * On local disk, in a private temporary directory: the exact vectors (float32) and the
- * records (JSON), read back only for the few hundred candidates of a query (reranked by
+ * On local disk, in two temporary files unlinked as soon as they are open (so they vanish with
+ * the process, however it ends): the exact vectors (float32) and the records (JSON), read back only for the few hundred candidates of a query (reranked by
  * exact cosine distance) and the k hits. A query scans the codes of the rows that can pass
  * its filters: every match when they are few (value lists), else the partitions nearest to
  * the query, more of them as the filter is narrower.
@@ -94,14 +94,12 @@ class Growable {
 
 /** The in-memory search tier of one table version. */
 export class SearchTier {
-  readonly #dir: string;
   readonly #vectorFd: number;
   readonly #recordFd: number;
   readonly #closed = { value: false };
 
   private constructor(
     readonly summary: TierSummary,
-    dir: string,
     vectorFd: number,
     recordFd: number,
     private readonly rotation: Rotation,
@@ -115,7 +113,6 @@ export class SearchTier {
     private readonly columns: Columns,
     private readonly scratch: Scratch,
   ) {
-    this.#dir = dir;
     this.#vectorFd = vectorFd;
     this.#recordFd = recordFd;
   }
@@ -130,8 +127,11 @@ export class SearchTier {
     const dir = mkdtempSync(path.join(tmpdir(), "vcf-agent-tier-"));
     const vectorPath = path.join(dir, "vectors.f32");
     const recordPath = path.join(dir, "records.jsonl");
-    let vfd = openSync(vectorPath, "w+");
-    let rfd = openSync(recordPath, "w+");
+    const vfd = openSync(vectorPath, "w+");
+    const rfd = openSync(recordPath, "w+");
+    // Unlinked at once: the open descriptors keep the data, and the system frees it when they
+    // close, also when the process dies (kill -9 leaves nothing behind).
+    rmSync(dir, { recursive: true, force: true });
     try {
       const cap = options.expectedRows ?? 1024;
       const P = Math.min(PREFIX, dims);
@@ -174,10 +174,6 @@ export class SearchTier {
         writeSync(rfd, lines.join(""));
         n += m;
       }
-      closeSync(vfd);
-      closeSync(rfd);
-      vfd = openSync(vectorPath, "r");
-      rfd = openSync(recordPath, "r");
 
       // Partitions, and the slot order that keeps each partition's rows together.
       const nlist = partitionsFor(n);
@@ -206,13 +202,29 @@ export class SearchTier {
       const buf = new Float32Array(block * dims);
       const bytes = new Uint8Array(buf.buffer);
       const r = new Float32Array(dims);
+      // Each partition's centroid over all coordinates (the mean of its rows): residuals to it
+      // are smaller than to the leading-coordinate centroid, and the codes' error with them.
+      const sums = new Float64Array(nlist * dims);
+      for (let s = 0; s < n; s += block) {
+        const m = Math.min(block, n - s);
+        readSync(vfd, bytes, 0, m * dims * 4, s * dims * 4);
+        for (let i = 0; i < m; i++) {
+          const o = part[s + i]! * dims;
+          for (let j = 0; j < dims; j++) sums[o + j]! += buf[i * dims + j]!;
+        }
+      }
+      const full = new Float32Array(nlist * dims);
+      for (let c = 0; c < nlist; c++) {
+        const size = partStart[c + 1]! - partStart[c]!;
+        if (size > 0) for (let j = 0; j < dims; j++) full[c * dims + j] = sums[c * dims + j]! / size;
+      }
       for (let s = 0; s < n; s += block) {
         const m = Math.min(block, n - s);
         readSync(vfd, bytes, 0, m * dims * 4, s * dims * 4);
         for (let i = 0; i < m; i++) {
           const row = s + i;
-          const c = part[row]!;
-          for (let j = 0; j < dims; j++) r[j] = buf[i * dims + j]! - (j < P ? centroids[c * P + j]! : 0);
+          const o = part[row]! * dims;
+          for (let j = 0; j < dims; j++) r[j] = buf[i * dims + j]! - full[o + j]!;
           const slot = rowSlot[row]!;
           factor[slot] = rotation.encode(r, 0, scanner.codes, slot);
           pop[slot] = popcount(scanner.codes, slot, codeBytes);
@@ -231,7 +243,7 @@ export class SearchTier {
       const scratch: Scratch = { slots: new Int32Array(n), parts: nlist <= 65_536 ? new Uint16Array(n) : new Int32Array(n), sums: new Int32Array(SCAN_BLOCK), vector: new Float32Array(dims) };
       const scratchBytes = scratch.slots.byteLength + scratch.parts.byteLength + scratch.sums.byteLength + scratch.vector.byteLength;
       const memoryBytes =
-        scanner.bytes + factor.byteLength + pop.byteLength + slotRow.byteLength + partStart.byteLength + centroids.byteLength + recordAt.byteLength + columnBytes(columns) + scratchBytes;
+        scanner.bytes + factor.byteLength + pop.byteLength + slotRow.byteLength + partStart.byteLength + full.byteLength + recordAt.byteLength + columnBytes(columns) + scratchBytes;
       const summary: TierSummary = {
         version,
         rows: n,
@@ -243,11 +255,10 @@ export class SearchTier {
         diskBytes: n * dims * 4 + recordBytes,
         buildSeconds: (performance.now() - started) / 1000,
       };
-      return new SearchTier(summary, dir, vfd, rfd, rotation, scanner, factor, pop, slotRow, partStart, centroids, recordAt, columns, scratch);
+      return new SearchTier(summary, vfd, rfd, rotation, scanner, factor, pop, slotRow, partStart, full, recordAt, columns, scratch);
     } catch (e) {
       closeQuietly(vfd);
       closeQuietly(rfd);
-      rmSync(dir, { recursive: true, force: true });
       throw e;
     }
   }
@@ -273,13 +284,23 @@ export class SearchTier {
     const matcher = filters.length === 0 ? null : compileMatcher(this.columns, filters);
     const P = Math.min(PREFIX, summary.dims);
     const nlist = summary.partitions;
-    const qc = new Float64Array(nlist);
+    const d = summary.dims;
     const centroids = this.centroids;
+    // q · centroid over the leading coordinates (to rank partitions), and over all of them
+    // (the estimate's base), the latter only for partitions that hold a scored row.
+    const qp = new Float64Array(nlist);
     for (let c = 0; c < nlist; c++) {
       let dot = 0;
-      for (let j = 0, o = c * P; j < P; j++) dot += q[j]! * centroids[o + j]!;
-      qc[c] = dot;
+      for (let j = 0, o = c * d; j < P; j++) dot += q[j]! * centroids[o + j]!;
+      qp[c] = dot;
     }
+    const qc = new Float64Array(nlist).fill(Number.NaN);
+    const base = (c: number): void => {
+      if (!Number.isNaN(qc[c]!)) return;
+      let dot = 0;
+      for (let j = 0, o = c * d; j < d; j++) dot += q[j]! * centroids[o + j]!;
+      qc[c] = dot;
+    };
 
     // Which slots to score (into the shared scratch: a search runs to its end without yielding),
     // each with its partition: every match (few), or the matches in the nearest partitions.
@@ -299,6 +320,7 @@ export class SearchTier {
       const visit = (slot: number): void => {
         if (!test(slot)) return;
         while (slot >= partStart[c + 1]!) c++;
+        base(c);
         slots[count] = slot;
         parts[count++] = c;
       };
@@ -310,7 +332,8 @@ export class SearchTier {
       const probes = Math.min(nlist, Math.ceil((query.probes ?? TIER_BASE_PROBES) / selectivity));
       const test = matcher?.test;
       const posted = matcher?.start ?? null;
-      for (const c of this.#nearestPartitions(qc, probes)) {
+      for (const c of this.#nearestPartitions(qp, probes)) {
+        base(c);
         const lo = partStart[c]!;
         const hi = partStart[c + 1]!;
         if (posted !== null) {
@@ -354,7 +377,6 @@ export class SearchTier {
     }
     const cand = heap.items();
     const rows = cand.map((slot) => this.slotRow[slot]!).sort((a, b) => a - b); // file order
-    const d = summary.dims;
     const vec = scratch.vector;
     const vbytes = new Uint8Array(vec.buffer, 0, d * 4);
     let qq = 0;
@@ -382,12 +404,12 @@ export class SearchTier {
   }
 
   /** The `probes` partitions whose centroids are nearest the query in the leading coordinates (any order). */
-  #nearestPartitions(qc: Float64Array, probes: number): number[] {
+  #nearestPartitions(qp: Float64Array, probes: number): number[] {
     const nlist = this.summary.partitions;
     if (probes >= nlist) return Array.from({ length: nlist }, (_, c) => c);
     // |q − c|² = |q|² − 2 q·c + |c|²: the |q|² term is the same for all.
     const dist = new Float64Array(nlist);
-    for (let c = 0; c < nlist; c++) dist[c] = this.#centroidNorms[c]! - 2 * qc[c]!;
+    for (let c = 0; c < nlist; c++) dist[c] = this.#centroidNorms[c]! - 2 * qp[c]!;
     const sorted = dist.slice().sort();
     const cut = sorted[probes - 1]!;
     const out: number[] = [];
@@ -402,7 +424,7 @@ export class SearchTier {
       this.#norms = new Float64Array(nlist);
       for (let c = 0; c < nlist; c++) {
         let sq = 0;
-        for (let j = 0; j < P; j++) sq += this.centroids[c * P + j]! ** 2;
+        for (let j = 0; j < P; j++) sq += this.centroids[c * this.summary.dims + j]! ** 2;
         this.#norms[c] = sq;
       }
     }
@@ -419,13 +441,12 @@ export class SearchTier {
     return JSON.parse(buf.toString("utf8")) as StoredVariant;
   }
 
-  /** Frees the memory and deletes the files. */
+  /** Frees the memory and the files' disk space. */
   close(): void {
     if (this.#closed.value) return;
     this.#closed.value = true;
     closeQuietly(this.#vectorFd);
     closeQuietly(this.#recordFd);
-    rmSync(this.#dir, { recursive: true, force: true });
   }
 }
 
