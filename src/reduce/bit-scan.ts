@@ -5,12 +5,17 @@
  * (`i8x16.popcnt`) where the runtime has it, plain JS otherwise; both give the same integers.
  * Used by the search tier (store/tier); not exported from the package.
  */
-import { buildModule, Code, I32, V128, wasm, type WasmMemory } from "./_wasm.js";
+import { buildModule, Code, I32, uleb, V128, wasm, type WasmMemory } from "./_wasm.js";
 import { simdSupported } from "./_gemm.js";
 
 /** Bytes of one 64 KiB WebAssembly page. */
 const PAGE = 65_536;
 const PLANES = 4;
+/**
+ * Rows ahead whose code the kernel touches early. 24,000 rows taken at 32 % density from 75
+ * partitions of 1,000: 2.8 ms without, 1.1 ms with 4–16 rows ahead (contiguous rows: 0.77 ms either way).
+ */
+const PREFETCH = 8;
 
 /**
  * Emits `scan(codes, idx, n, planes, out)`: for k < n, row = idx[k] (i32), code at
@@ -20,7 +25,7 @@ const PLANES = 4;
 function scanModule(codeBytes: number, pages: number): Uint8Array<ArrayBuffer> {
   const chunks = codeBytes / 16;
   // params: 0 codes, 1 idx, 2 n, 3 planes, 4 out; locals: 5 k-end, 6 base, 7 c, 8..11 acc, 12 t
-  const CODES = 0, IDX = 1, N = 2, PL = 3, OUT = 4, END = 5, BASE = 6, C = 7, ACC = 8, T = 12;
+  const CODES = 0, IDX = 1, N = 2, PL = 3, OUT = 4, END = 5, BASE = 6, C = 7, ACC = 8, T = 12, T0 = 13;
   const k = new Code();
   k.block().get(N).i32eqz().brIf(0);
   k.get(IDX).get(N).i32(4).i32mul().i32add().set(END);
@@ -28,6 +33,11 @@ function scanModule(codeBytes: number, pages: number): Uint8Array<ArrayBuffer> {
   {
     // base = codes + idx[k] * codeBytes
     k.get(CODES).get(IDX).op(0x28, 2, 0).i32(codeBytes).i32mul().i32add().set(BASE);
+    // Touch the code PREFETCH rows ahead (one load per cache line, result dropped): a filter's
+    // matches are scattered, and the loads overlap this row's work instead of stalling the next.
+    // idx past n holds earlier row numbers or 0, all inside the codes.
+    k.get(CODES).get(IDX).op(0x28, 2, 4 * PREFETCH).i32(codeBytes).i32mul().i32add().set(T0);
+    for (let line = 0; line < codeBytes; line += 64) k.get(T0).op(0x28, 2, ...uleb(line)).op(0x1a);
     for (let t = 0; t < PLANES; t++) k.v128zero().set(ACC + t);
     for (let c = 0; c < chunks; c++) {
       k.get(BASE).v128load(c * 16).set(C);
@@ -49,7 +59,7 @@ function scanModule(codeBytes: number, pages: number): Uint8Array<ArrayBuffer> {
   }
   k.end();
   k.end();
-  return buildModule([{ name: "scan", params: [I32, I32, I32, I32, I32], locals: [I32, I32, V128, V128, V128, V128, V128, V128], code: k }], { minPages: pages, maxPages: pages, shared: false });
+  return buildModule([{ name: "scan", params: [I32, I32, I32, I32, I32], locals: [I32, I32, V128, V128, V128, V128, V128, V128, I32], code: k }], { minPages: pages, maxPages: pages, shared: false });
 }
 
 /** Per-row weighted popcounts against a query's bit planes. */
@@ -76,7 +86,7 @@ export function createScanner(rows: number, codeBytes: number): Scanner {
   if (codeBytes % 16 !== 0 || codeBytes < 16 || codeBytes > 256) throw new RangeError(`code bytes must be a multiple of 16 from 16 to 256, got ${codeBytes}`);
   const codeSpan = rows * codeBytes;
   if (wasm !== undefined && simdSupported()) {
-    const work = SCAN_BLOCK * 8 + PLANES * codeBytes;
+    const work = SCAN_BLOCK * 8 + 256 + PLANES * codeBytes;
     const pages = Math.ceil((codeSpan + work + 16) / PAGE);
     const memory = new wasm.Memory({ initial: pages, maximum: pages });
     const instance = new wasm.Instance(new wasm.Module(scanModule(codeBytes, pages)), { env: { memory } });
@@ -89,7 +99,7 @@ export function createScanner(rows: number, codeBytes: number): Scanner {
 function wasmScanner(memory: WasmMemory, fn: (c: number, i: number, n: number, p: number, o: number) => void, rows: number, codeBytes: number, bytes: number): Scanner {
   const codeSpan = rows * codeBytes;
   const idxOff = Math.ceil(codeSpan / 16) * 16;
-  const outOff = idxOff + SCAN_BLOCK * 4;
+  const outOff = idxOff + (SCAN_BLOCK + 64) * 4; // slack: the kernel reads PREFETCH entries past n
   const planeOff = outOff + SCAN_BLOCK * 4;
   const codes = new Uint8Array(memory.buffer, 0, codeSpan);
   const idx = new Int32Array(memory.buffer, idxOff, SCAN_BLOCK);
