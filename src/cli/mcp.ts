@@ -9,12 +9,12 @@ export function registerMcp(program: Command): void {
     .command("mcp")
     .description("MCP server over stdio: search_variants, similar_variants, get_variant and dataset_stats for an LLM agent");
   readConsistencyOption(configOptions(command, { store: true, provider: "embedding provider (must be the one that filled the table)" }))
-    .option("--no-search-tier", "answer every search from LanceDB; by default an in-memory tier (~190 bytes a variant, vectors in a temp dir) is built in the background and answers once current")
+    .option("--search-tier", "answer searches from an in-memory tier (~190 bytes a variant, vectors in a temp dir) once it is built and current; off by default here, because paged results would change rank when the tier takes over from LanceDB between pages")
     .addHelpText("after", '\nClient configuration: {"mcpServers": {"vcf-agent": {"command": "npx", "args": ["vcf-agent", "mcp", "--db", "/path/to/vcf-agent-db"]}}}')
     .action(
-      action(async (flags: ConfigFlags & { searchTier: boolean }) => {
+      action(async (flags: ConfigFlags & { searchTier?: boolean }) => {
         const config = await sessionFromFlags(flags, { store: { readConsistencySeconds: SERVING_READ_CONSISTENCY_SECONDS } });
-        const mcp = await serveMcpStdio(config, { searchTier: flags.searchTier });
+        const mcp = await serveMcpStdio(config, { searchTier: flags.searchTier === true });
         const stop = (): void => void mcp.close().finally(() => process.exit(0));
         process.on("SIGTERM", stop);
         process.on("SIGINT", stop);

@@ -17,7 +17,7 @@ export interface StdioMcp {
  * Everything but protocol messages goes to stderr. The table is opened on the first call
  * and reopened when it changes on disk (an ingest elsewhere), at most once a second.
  * With `searchTier`, searches are answered from the in-memory tier once it is built and
- * current (pipeline/search-tier.ts); `vcf-agent mcp` turns it on.
+ * current (pipeline/search-tier.ts); `vcf-agent mcp --search-tier` turns it on.
  */
 export async function serveMcpStdio(config: SessionConfig, options: { readonly searchTier?: boolean } = {}): Promise<StdioMcp> {
   const provider = await readyProvider(createProvider(config.embedding, config.memoryOptimization));
