@@ -10,7 +10,7 @@
 import { exactKnn } from "../../reduce/knn.js";
 import { mulberry32 } from "../../util/random.js";
 
-const CHUNK = 65_536;
+const CHUNK = 8192;
 
 /**
  * Partition count for `rows` rows: a power of two near rows / 1,000 (1,024 at 1M), 1 below
@@ -23,8 +23,14 @@ export function partitionsFor(rows: number): number {
   return Math.min(4096, 2 ** Math.round(Math.log2(rows / 1000)));
 }
 
-/** Index of the nearest centroid of each of `n` points (`points` is `n × p`). */
-export function assign(points: Float32Array, n: number, p: number, centroids: Float32Array, nlist: number): Int32Array {
+/** Lets other work run (a server's requests) between chunks of a long computation. */
+const yieldNow = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Index of the nearest centroid of each of `n` points (`points` is `n × p`), yielding to the
+ * event loop between chunks of 8,192 points (~50 ms each at 1,024 partitions).
+ */
+export async function assign(points: Float32Array, n: number, p: number, centroids: Float32Array, nlist: number): Promise<Int32Array> {
   const out = new Int32Array(n);
   if (nlist === 1) return out;
   const w = Math.ceil((p + 1) / 4) * 4;
@@ -47,12 +53,13 @@ export function assign(points: Float32Array, n: number, p: number, centroids: Fl
       x[i * w + p] = 1;
     }
     out.set(exactKnn(c, nlist, x, m, w, 1), s);
+    await yieldNow();
   }
   return out;
 }
 
 /** k-means centroids (`nlist × p`) of a sample of the points, seeded (the same on every run). */
-export function trainCentroids(points: Float32Array, n: number, p: number, nlist: number, iterations = 6): Float32Array {
+export async function trainCentroids(points: Float32Array, n: number, p: number, nlist: number, iterations = 6): Promise<Float32Array> {
   const rand = mulberry32(0x1f5);
   const centroids = new Float32Array(nlist * p);
   if (nlist === 1) {
@@ -75,7 +82,7 @@ export function trainCentroids(points: Float32Array, n: number, p: number, nlist
   const sums = new Float64Array(nlist * p);
   const counts = new Int32Array(nlist);
   for (let it = 0; it < iterations; it++) {
-    const a = assign(sample, m, p, centroids, nlist);
+    const a = await assign(sample, m, p, centroids, nlist);
     sums.fill(0);
     counts.fill(0);
     for (let i = 0; i < m; i++) {
