@@ -189,11 +189,15 @@ export class SearchTier {
       const fill = partStart.slice(0, nlist);
       const slotRow = new Int32Array(n);
       const rowSlot = new Int32Array(n);
-      for (let i = 0; i < n; i++) {
-        const s = fill[part[i]!]!++;
-        slotRow[s] = i;
-        rowSlot[i] = s;
-      }
+      for (let i = 0; i < n; i++) slotRow[fill[part[i]!]!++] = i;
+      // Inside a partition, rows by ascending allele frequency (missing last, then table order):
+      // an af range filter's matches then lie together and the scan streams through them
+      // (af<0.01, 32 % of rows: 7.6 → 3.9 ms CPU a text query; gene and consequence filters unchanged).
+      const afv = af.data;
+      const afKey = (r: number): number => (Number.isNaN(afv[r]!) ? Infinity : afv[r]!);
+      const byAf = (a: number, b: number): number => afKey(a) - afKey(b) || a - b;
+      for (let c = 0; c < nlist; c++) slotRow.subarray(partStart[c]!, partStart[c + 1]!).sort(byAf);
+      for (let s = 0; s < n; s++) rowSlot[slotRow[s]!] = s;
 
       // Codes of the residuals, read back from the vector file in row order.
       const rotation = new Rotation(dims);
@@ -320,7 +324,8 @@ export class SearchTier {
       const wantRows = Math.ceil(((query.probes ?? TIER_BASE_PROBES) * n) / nlist);
       const test = matcher?.test;
       const posted = matcher?.start ?? null;
-      for (const c of this.#partitionsByDistance(qc)) {
+      const order = this.#partitionsByDistance(qc);
+      for (let c = order.next(); c >= 0; c = order.next()) {
         if (count >= wantRows) break;
         const lo = partStart[c]!;
         const hi = partStart[c + 1]!;
@@ -391,17 +396,22 @@ export class SearchTier {
     return this.scratch;
   }
 
-  /** Every partition, nearest the query first (by the leading coordinates). */
-  #partitionsByDistance(qc: Float64Array): Int32Array {
+  /** Every partition, nearest the query first (by the leading coordinates), popped one at a time. */
+  #partitionsByDistance(qc: Float64Array): NearestFirst {
     const nlist = this.summary.partitions;
     // |q − c|² = |q|² − 2 q·c + |c|²: the |q|² term is the same for all.
-    const dist = new Float64Array(nlist);
     const norms = this.#centroidNorms;
-    for (let c = 0; c < nlist; c++) dist[c] = norms[c]! - 2 * qc[c]!;
-    const order = new Int32Array(nlist);
-    for (let c = 0; c < nlist; c++) order[c] = c;
-    return order.sort((a, b) => dist[a]! - dist[b]! || a - b);
+    const order = this.#order;
+    for (let c = 0; c < nlist; c++) order.dist[c] = norms[c]! - 2 * qc[c]!;
+    order.reset(nlist);
+    return order;
   }
+
+  get #order(): NearestFirst {
+    return (this.#nearest ??= new NearestFirst(this.summary.partitions));
+  }
+
+  #nearest: NearestFirst | null = null;
 
   get #centroidNorms(): Float64Array {
     if (this.#norms === null) {
@@ -460,6 +470,59 @@ function closeQuietly(fd: number): void {
     closeSync(fd);
   } catch {
     // already closed
+  }
+}
+
+/**
+ * Partitions in ascending distance (ties by number), popped one at a time from a binary heap:
+ * a query visits tens of the 1,024 partitions, so sorting all of them (0.18 ms) is not needed.
+ */
+class NearestFirst {
+  readonly dist: Float64Array;
+  readonly #heap: Int32Array;
+  #n = 0;
+  constructor(size: number) {
+    this.dist = new Float64Array(size);
+    this.#heap = new Int32Array(size);
+  }
+
+  /** Heapifies partitions 0..n-1 by {@link dist}, filled in by the caller. */
+  reset(n: number): void {
+    const h = this.#heap;
+    for (let i = 0; i < n; i++) h[i] = i;
+    this.#n = n;
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.#down(i);
+  }
+
+  /** The nearest partition not yet popped, or -1. */
+  next(): number {
+    if (this.#n === 0) return -1;
+    const h = this.#heap;
+    const top = h[0]!;
+    h[0] = h[--this.#n]!;
+    this.#down(0);
+    return top;
+  }
+
+  #less(a: number, b: number): boolean {
+    const d = this.dist;
+    return d[a]! < d[b]! || (d[a] === d[b] && a < b);
+  }
+
+  #down(i: number): void {
+    const h = this.#heap;
+    const n = this.#n;
+    const x = h[i]!;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && this.#less(h[r]!, h[l]!) ? r : l;
+      if (!this.#less(h[c]!, x)) break;
+      h[i] = h[c]!;
+      i = c;
+    }
+    h[i] = x;
   }
 }
 
