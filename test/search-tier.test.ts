@@ -12,6 +12,8 @@ import { resolveSessionConfig, SessionConfig } from "../src/config.js";
 import { VariantSearch } from "../src/pipeline/search.js";
 import { TierKeeper } from "../src/pipeline/search-tier.js";
 import { createScanner } from "../src/reduce/bit-scan.js";
+import { prepareQuery, Rotation, signedSum } from "../src/store/tier/_codes.js";
+import { TIER_EPSILON } from "../src/store/tier/index.js";
 import { buildServer } from "../src/server/app.js";
 import { mulberry32 } from "../src/util/random.js";
 import { generateVcf, ingestJson, tempDir } from "./_pipeline-helpers.js";
@@ -179,6 +181,58 @@ describe("bit-code scan kernel", () => {
       expect(Array.from(a)).toEqual(Array.from(b));
       expect(Math.max(...a)).toBeGreaterThan(0);
     }
+  });
+});
+
+describe("estimator error bound", () => {
+  // The rerank skips a candidate whose estimate plus ε0 · g · √(1 − α²) · |q| (and the query's
+  // 4-bit rounding) cannot reach the k-th exact inner product: the bound must hold for nearly
+  // every pair, and be tight enough to skip something.
+  it("holds for ≥ 99.5 % of (row, query) pairs and is far below the inner products' range", () => {
+    const rand = mulberry32(9);
+    const dims = 768;
+    const rotation = new Rotation(dims);
+    const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+    const unit = (): Float32Array => {
+      const v = Float32Array.from({ length: dims }, gauss);
+      const n = Math.hypot(...v);
+      return v.map((x) => x / n);
+    };
+    const rows = Array.from({ length: 200 }, unit);
+    const queries = Array.from({ length: 10 }, unit);
+    const codes = new Uint8Array(rows.length * rotation.codeBytes);
+    const g = rows.map((r, i) => rotation.encode(r, 0, codes, i));
+    const alpha: number[] = [];
+    rows.forEach((r, i) => {
+      rotation.encode(r, 0, codes, i);
+      alpha.push(rotation.lastAlpha);
+    });
+    let inside = 0;
+    let pairs = 0;
+    let boundSum = 0;
+    for (const q of queries) {
+      const p = prepareQuery(rotation, q);
+      for (let i = 0; i < rows.length; i++) {
+        let s = 0;
+        let pop = 0;
+        for (let j = 0; j < rotation.bits; j++) {
+          const bit = (codes[i * rotation.codeBytes + (j >> 3)]! >> (j & 7)) & 1;
+          pop += bit;
+          if (bit) for (let t = 0; t < 4; t++) s += ((p.planes[t * rotation.codeBytes + (j >> 3)]! >> (j & 7)) & 1) << t;
+        }
+        const estimate = g[i]! * signedSum(p, rotation.bits, pop, s);
+        let exact = 0;
+        for (let j = 0; j < dims; j++) exact += q[j]! * rows[i]![j]!;
+        const bound = g[i]! * (TIER_EPSILON * Math.sqrt(1 - alpha[i]! ** 2) + 3 * p.delta * Math.sqrt(rotation.bits / 12));
+        boundSum += bound;
+        pairs++;
+        if (Math.abs(estimate - exact) <= bound) inside++;
+      }
+    }
+    expect(inside / pairs).toBeGreaterThanOrEqual(0.995);
+    // Random unit vectors' inner products spread ±0.1 at 768 dims; the bound is a fraction of that.
+    expect(boundSum / pairs).toBeLessThan(0.1);
+    expect(boundSum / pairs).toBeGreaterThan(0);
   });
 });
 

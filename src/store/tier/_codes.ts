@@ -84,8 +84,13 @@ export class Rotation {
       }
       codes[base + (j >> 3)] = byte;
     }
+    // α = ⟨x̄, ŷ⟩ = Σ|y_j| / (√B · |y|): how well the signs align with the residual.
+    this.lastAlpha = sq === 0 ? 1 : abs / Math.sqrt(B * sq);
     return abs === 0 ? 0 : ((this.width / B) * sq) / abs;
   }
+
+  /** α of the last {@link encode}d residual (1 for a zero one): what bounds its estimate's error. */
+  lastAlpha = 1;
 }
 
 /** In-place unnormalized fast Walsh–Hadamard transform of a power-of-two-long array. */

@@ -44,6 +44,10 @@ export class DictBuilder {
     }
     this.#codes[this.#n++] = code;
   }
+  /** The code of row `row` (0 = missing), in arrival order. */
+  codeOf(row: number): number {
+    return this.#codes[row]!;
+  }
   /** The codes in slot order: `slotRow[slot]` is the row that lands in that slot. */
   pack(slotRow: Int32Array, posted: boolean): DictColumn {
     const card = this.values.length;
