@@ -43,7 +43,9 @@ export function existingTable(db) {
  * base URL and child process. `onStdout` receives its log output (JSON lines).
  */
 export async function startServe(db, { args = [], env = {}, onStdout } = {}) {
-  const argv = [cli, "serve", "--db", db, "--port", "0", ...args];
+  // BENCH_SERVE_NODE_ARGS: flags for the service's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.BENCH_SERVE_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const argv = [...nodeArgs, cli, "serve", "--db", db, "--port", "0", ...args];
   const server = spawn(process.execPath, argv, { stdio: ["ignore", onStdout ? "pipe" : "ignore", "pipe"], env: { ...process.env, ...env } });
   if (onStdout) server.stdout.on("data", onStdout);
   const base = await new Promise((resolve, reject) => {

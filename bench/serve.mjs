@@ -3,7 +3,8 @@
 // Run: npm run bench:serve   [-- --duration 30 --connections 50 --exact --tier off]
 // With the search tier on (the default, as in `vcf-agent serve`), the load starts once the
 // tier is built and current; --tier off serves every search from LanceDB.
-// Env: BENCH_SERVE_DB (an existing table to serve instead, e.g. bench:search's 1M one),
+// Env: BENCH_SERVE_NODE_ARGS (node flags for the service, e.g. "--cpu-prof --cpu-prof-dir=DIR"),
+//      BENCH_SERVE_DB (an existing table to serve instead, e.g. bench:search's 1M one),
 //      BENCH_SERVE_N (variants, default 100000), BENCH_SERVE_INDEX (ivf_rq | ivf_pq | none),
 //      BENCH_SERVE_CONCURRENCY (the service's --search-concurrency; default 2 × cores).
 import { readFileSync } from "node:fs";
