@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveSessionConfig, SessionConfig } from "../src/config.js";
 import { VariantSearch } from "../src/pipeline/search.js";
 import { TierKeeper } from "../src/pipeline/search-tier.js";
-import { createScanner } from "../src/reduce/bit-scan.js";
-import { prepareQuery, Rotation, signedSum } from "../src/store/tier/_codes.js";
+import { createScanner, popcount } from "../src/reduce/bit-scan.js";
+import { errorPerFactor, prepareQuery, Rotation, signedSum } from "../src/store/tier/_codes.js";
 import { TIER_EPSILON } from "../src/store/tier/index.js";
 import { buildServer } from "../src/server/app.js";
 import { mulberry32 } from "../src/util/random.js";
@@ -200,30 +200,28 @@ describe("estimator error bound", () => {
     };
     const rows = Array.from({ length: 200 }, unit);
     const queries = Array.from({ length: 10 }, unit);
-    const codes = new Uint8Array(rows.length * rotation.codeBytes);
-    const g = rows.map((r, i) => rotation.encode(r, 0, codes, i));
+    const scanner = createScanner(rows.length, rotation.codeBytes);
+    const g: number[] = [];
     const alpha: number[] = [];
+    const pop: number[] = [];
     rows.forEach((r, i) => {
-      rotation.encode(r, 0, codes, i);
+      g.push(rotation.encode(r, 0, scanner.codes, i));
       alpha.push(rotation.lastAlpha);
+      pop.push(popcount(scanner.codes, i, rotation.codeBytes));
     });
+    const all = Int32Array.from(rows.keys());
+    const sums = new Int32Array(rows.length);
     let inside = 0;
     let pairs = 0;
     let boundSum = 0;
     for (const q of queries) {
       const p = prepareQuery(rotation, q);
+      scanner.scan(all, all.length, p.planes, sums);
       for (let i = 0; i < rows.length; i++) {
-        let s = 0;
-        let pop = 0;
-        for (let j = 0; j < rotation.bits; j++) {
-          const bit = (codes[i * rotation.codeBytes + (j >> 3)]! >> (j & 7)) & 1;
-          pop += bit;
-          if (bit) for (let t = 0; t < 4; t++) s += ((p.planes[t * rotation.codeBytes + (j >> 3)]! >> (j & 7)) & 1) << t;
-        }
-        const estimate = g[i]! * signedSum(p, rotation.bits, pop, s);
+        const estimate = g[i]! * signedSum(p, rotation.bits, pop[i]!, sums[i]!);
         let exact = 0;
         for (let j = 0; j < dims; j++) exact += q[j]! * rows[i]![j]!;
-        const bound = g[i]! * (TIER_EPSILON * Math.sqrt(1 - alpha[i]! ** 2) + 3 * p.delta * Math.sqrt(rotation.bits / 12));
+        const bound = g[i]! * errorPerFactor(TIER_EPSILON, Math.sqrt(1 - alpha[i]! ** 2), 1, p, rotation.bits);
         boundSum += bound;
         pairs++;
         if (Math.abs(estimate - exact) <= bound) inside++;

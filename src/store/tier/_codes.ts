@@ -143,6 +143,15 @@ export function prepareQuery(rotation: Rotation, q: Float32Array): PreparedQuery
   return { planes, lo, delta, sumU };
 }
 
+/**
+ * How far an estimate g · Σ_j s_j (Pq)_j may be from ⟨q, r⟩, per unit of g, for a code with
+ * √(1 − α²) = `spread`: RaBitQ's ε0 · √(1 − α²) · |q| (unit-length vectors, no coordinates
+ * dropped), plus 3σ of the query's 4-bit rounding, Δ · √(B/12).
+ */
+export function errorPerFactor(epsilon: number, spread: number, queryNorm: number, p: PreparedQuery, bits: number): number {
+  return epsilon * spread * queryNorm + 3 * p.delta * Math.sqrt(bits / 12);
+}
+
 /** Σ_j s_j (Pq)_j from the kernel's S and the code's popcount. */
 export function signedSum(p: PreparedQuery, bits: number, pop: number, s: number): number {
   return p.lo * (2 * pop - bits) + p.delta * (2 * s - p.sumU);
