@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveSessionConfig, SessionConfig } from "../src/config.js";
 import { VariantSearch } from "../src/pipeline/search.js";
 import { TierKeeper } from "../src/pipeline/search-tier.js";
-import { createScanner, popcount } from "../src/reduce/bit-scan.js";
+import { createScanner, popcount, queryTables } from "../src/reduce/bit-scan.js";
 import { errorPerFactor, prepareQuery, Rotation, signedSum } from "../src/store/tier/_codes.js";
 import { TIER_EPSILON } from "../src/store/tier/index.js";
 import { buildServer } from "../src/server/app.js";
@@ -161,7 +161,7 @@ describe("search tier", () => {
 });
 
 describe("bit-code scan kernel", () => {
-  it("gives the same weighted popcounts in WebAssembly and in plain JS", () => {
+  it("sums the query's 4-bit values at each row's set bits, the same in WebAssembly and in plain JS", () => {
     const rand = mulberry32(5);
     const rows = 3000;
     for (const bytes of [16, 64, 128]) {
@@ -171,14 +171,29 @@ describe("bit-code scan kernel", () => {
       const js = createScanner(rows, bytes);
       if (saved === undefined) delete process.env["VCF_AGENT_WASM_SIMD"];
       else process.env["VCF_AGENT_WASM_SIMD"] = saved;
-      for (let i = 0; i < rows * bytes; i++) wasm.codes[i] = js.codes[i] = Math.floor(rand() * 256);
-      const planes = Uint8Array.from({ length: 4 * bytes }, () => Math.floor(rand() * 256));
-      const list = Int32Array.from({ length: 20_000 }, () => Math.floor(rand() * rows));
-      const a = new Int32Array(list.length);
-      const b = new Int32Array(list.length);
-      wasm.scan(list, list.length, planes, a);
-      js.scan(list, list.length, planes, b);
-      expect(Array.from(a)).toEqual(Array.from(b));
+      const codes = Uint8Array.from({ length: rows * bytes }, () => Math.floor(rand() * 256));
+      // Rows written in a shuffled order: each put must leave the block's other rows alone.
+      const order = Array.from({ length: rows }, (_, i) => i).sort(() => rand() - 0.5);
+      for (const r of order) {
+        wasm.put(r, codes, r * bytes);
+        js.put(r, codes, r * bytes);
+      }
+      const u = Uint8Array.from({ length: bytes * 8 }, () => Math.floor(rand() * 16));
+      const luts = queryTables(u, bytes);
+      const blocks = Math.ceil(rows / 32);
+      const list = Int32Array.from({ length: 500 }, () => Math.floor(rand() * blocks));
+      const a = Array.from(wasm.scan(list, list.length, luts).subarray(0, list.length * 32));
+      const b = Array.from(js.scan(list, list.length, luts).subarray(0, list.length * 32));
+      expect(a).toEqual(b);
+      // Against the definition, row by row.
+      for (let k = 0; k < list.length; k += 7) {
+        for (let i = 0; i < 32; i++) {
+          const r = list[k]! * 32 + i;
+          let want = 0;
+          if (r < rows) for (let j = 0; j < bytes * 8; j++) if ((codes[r * bytes + (j >> 3)]! >> (j & 7)) & 1) want += u[j]!;
+          expect(a[k * 32 + i]).toBe(want);
+        }
+      }
       expect(Math.max(...a)).toBeGreaterThan(0);
     }
   });
@@ -204,19 +219,20 @@ describe("estimator error bound", () => {
     const g: number[] = [];
     const alpha: number[] = [];
     const pop: number[] = [];
+    const code = new Uint8Array(rotation.codeBytes);
     rows.forEach((r, i) => {
-      g.push(rotation.encode(r, 0, scanner.codes, i));
+      g.push(rotation.encode(r, 0, code, 0));
+      scanner.put(i, code);
       alpha.push(rotation.lastAlpha);
-      pop.push(popcount(scanner.codes, i, rotation.codeBytes));
+      pop.push(popcount(code, 0, rotation.codeBytes));
     });
-    const all = Int32Array.from(rows.keys());
-    const sums = new Int32Array(rows.length);
+    const all = Int32Array.from({ length: Math.ceil(rows.length / 32) }, (_, b) => b);
     let inside = 0;
     let pairs = 0;
     let boundSum = 0;
     for (const q of queries) {
       const p = prepareQuery(rotation, q);
-      scanner.scan(all, all.length, p.planes, sums);
+      const sums = scanner.scan(all, all.length, p.luts);
       for (let i = 0; i < rows.length; i++) {
         const estimate = g[i]! * signedSum(p, rotation.bits, pop[i]!, sums[i]!);
         let exact = 0;

@@ -8,10 +8,11 @@
  * plus one number g = (L/B) · |y|² / Σ|y_j|. Then ⟨q, r⟩ ≈ g · Σ_j s_j (Pq)_j, the RaBitQ
  * estimate ⟨Pq, x̄⟩ / ⟨x̄, ŷ⟩ scaled back by |r|. The query side is Pq quantized to 4 bits
  * (lo + Δ·u_j), so Σ_j s_j (Pq)_j = lo · (2·pop − B) + Δ · (2·S − U), with pop the code's set
- * bits, U = Σ u_j, and S = Σ_t 2^t · popcount(code ∧ plane_t), which the kernel computes.
+ * bits, U = Σ u_j, and S = Σ_j s̃_j u_j (s̃_j the code's bits), which the kernel computes.
  * Internal: not exported from the package.
  */
 import { mulberry32 } from "../../util/random.js";
+import { queryTables } from "../../reduce/bit-scan.js";
 
 /** Widest code: 1,024 bits (128 bytes) a row. */
 export const MAX_CODE_BITS = 1024;
@@ -108,10 +109,10 @@ function fwht(a: Float32Array): void {
   }
 }
 
-/** A query prepared for the kernel: its 4 bit planes and the terms of the estimator. */
+/** A query prepared for the kernel: its tables (see bit-scan's queryTables) and the terms of the estimator. */
 export interface PreparedQuery {
-  /** 4 × codeBytes: plane t holds bit t of every quantized coordinate. */
-  readonly planes: Uint8Array;
+  /** 16 entries for each group of 4 code bits. */
+  readonly luts: Uint8Array;
   readonly lo: number;
   readonly delta: number;
   /** Σ u_j. */
@@ -130,17 +131,14 @@ export function prepareQuery(rotation: Rotation, q: Float32Array): PreparedQuery
     if (v > hi) hi = v;
   }
   const delta = hi > lo ? (hi - lo) / 15 : 0;
-  const bytes = B >> 3;
-  const planes = new Uint8Array(4 * bytes);
+  const u = new Uint8Array(B);
   let sumU = 0;
   for (let j = 0; j < B; j++) {
-    const u = delta === 0 ? 0 : Math.round((y[j]! - lo) / delta);
-    sumU += u;
-    const byte = j >> 3;
-    const bit = 1 << (j & 7);
-    for (let t = 0; t < 4; t++) if ((u >> t) & 1) planes[t * bytes + byte] = planes[t * bytes + byte]! | bit;
+    const x = delta === 0 ? 0 : Math.round((y[j]! - lo) / delta);
+    u[j] = x;
+    sumU += x;
   }
-  return { planes, lo, delta, sumU };
+  return { luts: queryTables(u, B >> 3), lo, delta, sumU };
 }
 
 /**
