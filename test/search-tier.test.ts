@@ -112,6 +112,35 @@ describe("search tier", () => {
     }
   });
 
+  it("gives the same hits with the rerank on its thread, and closes its files only once the reranks under way end", async () => {
+    const config = await resolveSessionConfig({ env: {}, overrides: { store: { uri: db, readConsistencySeconds: 0 } } });
+    const threaded = new TierKeeper(config, {}, { rerankThread: true });
+    try {
+      const version = await search.store.version();
+      threaded.forVersion(version);
+      await threaded.settled();
+      const tier = threaded.forVersion(version)!;
+      expect(tier).not.toBeNull();
+      for (const filters of FILTER_SETS) {
+        for (const t of TEXTS) {
+          const v = await search.service.embed(t);
+          expect(await tier.searchAsync(v, { k: 10, filters })).toEqual(tier.search(v, { k: 10, filters }));
+        }
+      }
+      expect(tier.threadReranks).toBeGreaterThanOrEqual(FILTER_SETS.length * TEXTS.length - 5);
+      // Twenty under way when the tier closes: each still gets its hits, read from open files.
+      const v = await search.service.embed(TEXTS[0]!);
+      const want = tier.search(v, { k: 10 });
+      expect(want).toHaveLength(10);
+      const running = Array.from({ length: 20 }, () => tier.searchAsync(v, { k: 10 }));
+      tier.close();
+      for (const hits of await Promise.all(running)) expect(hits).toEqual(want);
+      expect(() => tier.search(v, { k: 10 })).toThrow(/after close/);
+    } finally {
+      await threaded.close();
+    }
+  });
+
   it("leaves filters on fields it does not hold, and explicit exact or nprobes, to LanceDB", async () => {
     const before = keeper.status().queries;
     const id = (await search.text("missense variant in BRCA1", { k: 1 }))[0]!.variantId;

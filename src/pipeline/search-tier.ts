@@ -38,10 +38,12 @@ export class TierKeeper {
   /**
    * @param tuning the tier's query settings (default TIER_BASE_PROBES partitions and
    *   TIER_CANDIDATES reranked): what bench:search varies.
+   * @param options `rerankThread`: each tier built reranks on a thread of its own (the service).
    */
   constructor(
     private readonly config: SessionConfig,
     readonly tuning: { readonly probes?: number; readonly candidates?: number } = {},
+    private readonly options: { readonly rerankThread?: boolean } = {},
   ) {}
 
   /**
@@ -88,9 +90,10 @@ export class TierKeeper {
           built.close();
           return;
         }
+        if (this.options.rerankThread === true) built.useRerankThread();
         const old = this.#tier;
         this.#tier = built;
-        // Queries run synchronously on a tier once they hold it, so the old one can go now.
+        // A tier closes its files once the reranks under way on it end, so the old one can go now.
         old?.close();
       } catch (e) {
         this.#error = e instanceof Error ? e.message : String(e);

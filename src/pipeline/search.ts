@@ -190,7 +190,7 @@ export class VariantSearch {
       const tier = keeper.forVersion(await this.store.version());
       if (tier !== null && vector.length === tier.summary.dims) {
         keeper.queries.tier++;
-        return tier.search(vector, { ...keeper.tuning, k, filters: options.filters ?? [] });
+        return tier.searchAsync(vector, { ...keeper.tuning, k, filters: options.filters ?? [] });
       }
     }
     if (keeper !== null) keeper.queries.table++;

@@ -50,7 +50,9 @@ export class TableHandle {
     private readonly metrics?: ServiceWatcher,
     options: { readonly searchTier?: boolean } = {},
   ) {
-    this.tier = options.searchTier === true ? new TierKeeper(config) : null;
+    // Many searches at once here: each one's rerank runs on the tier's thread while the event
+    // loop serves the next request.
+    this.tier = options.searchTier === true ? new TierKeeper(config, {}, { rerankThread: true }) : null;
   }
 
   /** What the search tier holds now (state "off" when this handle keeps none). */

@@ -24,6 +24,7 @@ import type { Filter } from "../filters.js";
 import type { StoredVariant, VariantHit } from "../schema.js";
 import { BLOCK_ROWS, createScanner, popcount, SCAN_BLOCKS, type Scanner } from "../../reduce/bit-scan.js";
 import { errorPerFactor, prepareQuery, Rotation } from "./_codes.js";
+import { RerankThread, rerankHere, type RerankJob, type Reranked } from "./_rerank.js";
 import { assign, partitionsFor, trainCentroids } from "./_ivf.js";
 import { DICT_FIELDS, DictBuilder, POSTED_FIELDS, columnBytes, compileMatcher, tierCanFilter, type Columns, type DictColumn } from "./_columns.js";
 
@@ -298,11 +299,48 @@ export class SearchTier {
    * with exact distances. Call only when {@link canFilter} is true.
    */
   search(q: Float32Array, query: TierQuery): VariantHit[] {
+    const job = this.#candidates(q, query);
+    return job === null ? [] : this.#hits(rerankHere(this.#vectorFd, this.summary.dims, job));
+  }
+
+  /**
+   * {@link search}, with the rerank on the tier's rerank thread when it has one (see
+   * {@link useRerankThread}); the same hits either way.
+   */
+  async searchAsync(q: Float32Array, query: TierQuery): Promise<VariantHit[]> {
+    const job = this.#candidates(q, query);
+    if (job === null) return [];
+    const thread = this.#thread;
+    if (thread === null || !thread.usable) return this.#hits(rerankHere(this.#vectorFd, this.summary.dims, job));
+    this.#pending++;
+    try {
+      const hits = this.#hits(await thread.run(job));
+      this.threadReranks++;
+      return hits;
+    } finally {
+      if (--this.#pending === 0 && this.#closed.value) this.#release();
+    }
+  }
+
+  /** Reranks {@link searchAsync}'s candidates on a thread of their own from now on. */
+  useRerankThread(): void {
+    if (this.#closed.value || this.#thread !== null) return;
+    this.#thread = new RerankThread(this.#vectorFd, this.summary.dims);
+  }
+
+  /** Reranks done on the thread. */
+  threadReranks = 0;
+  #thread: RerankThread | null = null;
+  // searchAsync calls awaiting the thread: the files stay open until they are answered.
+  #pending = 0;
+
+  /** The rerank's input: candidates, best estimate first, with their bounds; null when no row passes. */
+  #candidates(q: Float32Array, query: TierQuery): RerankJob | null {
     if (this.#closed.value) throw new Error("internal: search tier used after close");
     const { summary } = this;
     const n = summary.rows;
     const k = query.k;
-    if (n === 0) return [];
+    if (n === 0) return null;
     const filters = query.filters ?? [];
     const matcher = filters.length === 0 ? null : compileMatcher(this.columns, filters);
     const P = Math.min(PREFIX, summary.dims);
@@ -374,7 +412,7 @@ export class SearchTier {
         }
       }
     }
-    if (count === 0) return [];
+    if (count === 0) return null;
 
     // Estimated inner products of every slot listed, then the best `candidates` reranked exactly.
     const prepared = prepareQuery(this.rotation, q);
@@ -415,28 +453,26 @@ export class SearchTier {
     // with the largest √(1 − α²) of any row) cannot reach the k-th exact inner product so far is not read.
     const n0 = heap.count;
     const order = heap.sorted();
-    const vec = scratch.vector;
-    const vbytes = new Uint8Array(vec.buffer, 0, d * 4);
     let qq = 0;
     for (let j = 0; j < d; j++) qq += q[j]! * q[j]!;
     const qn = Math.sqrt(qq);
     const kappa = this.kappa;
     const errPerG = kappa === null ? Infinity : errorPerFactor(TIER_EPSILON, kappa, qn, prepared, bits);
-    const best = new TopHeap(k);
-    const scored: { row: number; distance: number }[] = [];
+    const rows = new Int32Array(n0);
+    const bounds = new Float64Array(n0);
     for (let i = 0; i < n0; i++) {
       const slot = order.ids[i]!;
-      if (best.count === k && order.scores[i]! + errPerG * factor[slot]! < best.min) continue;
-      const row = this.slotRow[slot]!;
-      readSync(this.#vectorFd, vbytes, 0, d * 4, row * d * 4);
-      const [dot, vv] = dotAndNorm(vec, q, d);
-      const denom = qn * Math.sqrt(vv);
-      const cos = denom === 0 ? 0 : dot / denom;
-      best.offer(cos * qn, row);
-      scored.push({ row, distance: denom === 0 ? 1 : 1 - cos });
+      rows[i] = this.slotRow[slot]!;
+      bounds[i] = order.scores[i]! + errPerG * factor[slot]!;
     }
-    scored.sort((a, b) => a.distance - b.distance || a.row - b.row);
-    return scored.slice(0, k).map(({ row, distance }) => ({ ...this.#record(row), distance }));
+    // A copy: the job's arrays may be moved to the rerank thread.
+    return { q: Float32Array.from(q.subarray(0, d)), qn, rows, bounds, k };
+  }
+
+  #hits(r: Reranked): VariantHit[] {
+    const out: VariantHit[] = [];
+    for (let i = 0; i < r.rows.length; i++) out.push({ ...this.#record(r.rows[i]!), distance: r.distances[i]! });
+    return out;
   }
 
   #scratchFor(_n: number): Scratch {
@@ -485,12 +521,24 @@ export class SearchTier {
     return JSON.parse(buf.toString("utf8")) as StoredVariant;
   }
 
-  /** Frees the memory and the files' disk space. */
+  /** Frees the memory and the files' disk space (once the reranks under way on the thread end). */
   close(): void {
     if (this.#closed.value) return;
     this.#closed.value = true;
-    closeQuietly(this.#vectorFd);
-    closeQuietly(this.#recordFd);
+    if (this.#pending === 0) this.#release();
+  }
+
+  #release(): void {
+    const thread = this.#thread;
+    this.#thread = null;
+    const files = (): void => {
+      closeQuietly(this.#vectorFd);
+      closeQuietly(this.#recordFd);
+    };
+    // The thread reads the vector file: it ends before the descriptors close (a descriptor
+    // number closed under it could be reused by another file).
+    if (thread === null) files();
+    else void thread.close().finally(files);
   }
 }
 
