@@ -81,7 +81,9 @@ const yieldNow = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 
 interface Scratch {
   readonly slots: Int32Array;
-  readonly parts: Uint16Array | Int32Array;
+  /** Runs of listed slots, one partition each: its partition and where it ends. */
+  readonly runPart: Int32Array;
+  readonly runEnd: Int32Array;
   /** The blocks of one kernel call, and where each listed slot's sum lands in its output. */
   readonly blocks: Int32Array;
   readonly at: Int32Array;
@@ -263,8 +265,8 @@ export class SearchTier {
       const columns: Columns = { dict: dictColumns, numbers };
       const recordAt = offsets.data.slice(0, n + 1);
       // Work arrays for every row, allocated once: searches are synchronous, so one set serves all.
-      const scratch: Scratch = { slots: new Int32Array(n), parts: nlist <= 65_536 ? new Uint16Array(n) : new Int32Array(n), blocks: new Int32Array(SCAN_BLOCKS), at: new Int32Array(SCAN_BLOCKS * BLOCK_ROWS), vector: new Float32Array(dims) };
-      const scratchBytes = scratch.slots.byteLength + scratch.parts.byteLength + scratch.blocks.byteLength + scratch.at.byteLength + scratch.vector.byteLength;
+      const scratch: Scratch = { slots: new Int32Array(n), runPart: new Int32Array(nlist), runEnd: new Int32Array(nlist), blocks: new Int32Array(SCAN_BLOCKS), at: new Int32Array(SCAN_BLOCKS * BLOCK_ROWS), vector: new Float32Array(dims) };
+      const scratchBytes = scratch.slots.byteLength + scratch.runPart.byteLength + scratch.runEnd.byteLength + scratch.blocks.byteLength + scratch.at.byteLength + scratch.vector.byteLength;
       const memoryBytes =
         scanner.bytes + factor.byteLength + pop.byteLength + slotRow.byteLength + partStart.byteLength + centroids.byteLength + recordAt.byteLength + columnBytes(columns) + scratchBytes;
       const summary: TierSummary = {
@@ -351,16 +353,27 @@ export class SearchTier {
     // ranks the partitions.
     const qc = new Float64Array(nlist);
     for (let c = 0; c < nlist; c++) {
-      let dot = 0;
-      for (let j = 0, o = c * P; j < P; j++) dot += q[j]! * centroids[o + j]!;
-      qc[c] = dot;
+      // Four accumulators: ~2× faster than one on 1,024 × 64.
+      let d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+      let j = 0;
+      for (const o = c * P; j + 4 <= P; j += 4) {
+        d0 += q[j]! * centroids[o + j]!;
+        d1 += q[j + 1]! * centroids[o + j + 1]!;
+        d2 += q[j + 2]! * centroids[o + j + 2]!;
+        d3 += q[j + 3]! * centroids[o + j + 3]!;
+      }
+      for (; j < P; j++) d0 += q[j]! * centroids[c * P + j]!;
+      qc[c] = d0 + d1 + d2 + d3;
     }
 
     // Which slots to score (into the shared scratch: a search runs to its end without yielding),
-    // each with its partition: every match (few), or the matches in the nearest partitions.
+    // in runs of one partition each (ascending slots): every match (few), or the matches in the
+    // nearest partitions.
     const scratch = this.#scratchFor(n);
     const slots = scratch.slots;
-    const parts = scratch.parts;
+    const runPart = scratch.runPart;
+    const runEnd = scratch.runEnd;
+    let runs = 0;
     let count = 0;
     const partStart = this.partStart;
     const key = JSON.stringify(filters);
@@ -368,14 +381,15 @@ export class SearchTier {
     const flatList = matcher !== null && matcher.start !== null && matcher.start.length <= TIER_FLAT_MAX ? matcher.start : null;
     if (matcher !== null && (flatList !== null || (known ?? 0) <= TIER_FLAT_MAX)) {
       // Every match: from the value list, or (no list) by testing every row, once per filter
-      // and tier before its count decides.
+      // and tier before its count decides. Slots ascend, so partitions do.
       const test = matcher.test;
       let c = 0;
       const visit = (slot: number): void => {
         if (!test(slot)) return;
         while (slot >= partStart[c + 1]!) c++;
-        slots[count] = slot;
-        parts[count++] = c;
+        if (runs === 0 || runPart[runs - 1] !== c) runPart[runs++] = c;
+        slots[count++] = slot;
+        runEnd[runs - 1] = count;
       };
       if (flatList !== null) for (let i = 0; i < flatList.length; i++) visit(flatList[i]!);
       else for (let slot = 0; slot < n; slot++) visit(slot);
@@ -393,22 +407,21 @@ export class SearchTier {
         if (count >= wantRows) break;
         const lo = partStart[c]!;
         const hi = partStart[c + 1]!;
+        const before = count;
         if (posted !== null) {
           // The value list's slots inside this partition: rows without the value are not visited.
           for (let i = lowerBound(posted, lo); i < posted.length && posted[i]! < hi; i++) {
             const slot = posted[i]!;
-            if (test!(slot)) {
-              slots[count] = slot;
-              parts[count++] = c;
-            }
+            if (test!(slot)) slots[count++] = slot;
           }
+        } else if (test === undefined) {
+          for (let slot = lo; slot < hi; slot++) slots[count++] = slot;
         } else {
-          for (let slot = lo; slot < hi; slot++) {
-            if (test === undefined || test(slot)) {
-              slots[count] = slot;
-              parts[count++] = c;
-            }
-          }
+          for (let slot = lo; slot < hi; slot++) if (test(slot)) slots[count++] = slot;
+        }
+        if (count > before) {
+          runPart[runs] = c;
+          runEnd[runs++] = count;
         }
       }
     }
@@ -420,34 +433,68 @@ export class SearchTier {
     const want = Math.min(count, Math.max(k, query.candidates ?? TIER_CANDIDATES));
     const heap = new TopHeap(want);
     const { lo, delta, sumU } = prepared;
+    // signedSum() inlined and regrouped: Σ s_j (Pq)_j = lo · (2·pop − B) + Δ · (2·S − U) = L2·pop + D2·S − C.
+    const L2 = 2 * lo;
+    const D2 = 2 * delta;
+    const C = lo * bits + delta * sumU;
     const factor = this.factor;
     const pop = this.pop;
+    const luts = prepared.luts;
     // The kernel scores whole blocks of 32 slots, each run of listed slots in one block listing
     // that block once. A filter's matches cluster: at 1M rows the blocks scored hold 1.0–1.9
     // times as many rows as the slots listed (docs/performance.md).
     const blocks = scratch.blocks;
     const at = scratch.at;
-    for (let i0 = 0; i0 < count; ) {
-      let nb = 0;
-      let last = -1;
-      let i = i0;
-      for (; i < count; i++) {
-        const slot = slots[i]!;
-        const block = slot >> 5;
-        if (block !== last) {
-          if (nb === SCAN_BLOCKS) break;
-          blocks[nb++] = block;
-          last = block;
+    // Most slots fall below the heap's floor once it is full: tested inline, without a call.
+    let floor = -Infinity;
+    let a = 0;
+    for (let r = 0; r < runs; r++) {
+      const b = runEnd[r]!;
+      const qcv = qc[runPart[r]!]!;
+      while (a < b) {
+        const first = slots[a]!;
+        if (slots[b - 1]! - first === b - 1 - a) {
+          // Consecutive slots (a whole partition, or a run of one value): blocks in a row, no index.
+          const b0 = first >> 5;
+          const end = Math.min(slots[b - 1]!, ((b0 + SCAN_BLOCKS) << 5) - 1);
+          const nb = (end >> 5) - b0 + 1;
+          for (let x = 0; x < nb; x++) blocks[x] = b0 + x;
+          const S = this.scanner.scan(blocks, nb, luts);
+          const base = b0 << 5;
+          for (let slot = first; slot <= end; slot++) {
+            const e = qcv + factor[slot]! * (L2 * pop[slot]! + D2 * S[slot - base]! - C);
+            if (e > floor) {
+              heap.offer(e, slot);
+              if (heap.count === want) floor = heap.min;
+            }
+          }
+          a += end - first + 1;
+          continue;
         }
-        at[i - i0] = (nb - 1) * BLOCK_ROWS + (slot & 31);
+        let nb = 0;
+        let last = -1;
+        let i = a;
+        for (; i < b; i++) {
+          const slot = slots[i]!;
+          const block = slot >> 5;
+          if (block !== last) {
+            if (nb === SCAN_BLOCKS) break;
+            blocks[nb++] = block;
+            last = block;
+          }
+          at[i - a] = (nb - 1) * BLOCK_ROWS + (slot & 31);
+        }
+        const S = this.scanner.scan(blocks, nb, luts);
+        for (let j = a; j < i; j++) {
+          const slot = slots[j]!;
+          const e = qcv + factor[slot]! * (L2 * pop[slot]! + D2 * S[at[j - a]!]! - C);
+          if (e > floor) {
+            heap.offer(e, slot);
+            if (heap.count === want) floor = heap.min;
+          }
+        }
+        a = i;
       }
-      const S = this.scanner.scan(blocks, nb, prepared.luts);
-      for (let j = i0; j < i; j++) {
-        const slot = slots[j]!;
-        // signedSum() inlined: Σ s_j (Pq)_j = lo · (2·pop − B) + Δ · (2·S − U).
-        heap.offer(qc[parts[j]!]! + factor[slot]! * (lo * (2 * pop[slot]! - bits) + delta * (2 * S[at[j - i0]!]! - sumU)), slot);
-      }
-      i0 = i;
     }
     // Candidates best estimate first; one whose estimate plus its error bound (g · errorPerFactor,
     // with the largest √(1 − α²) of any row) cannot reach the k-th exact inner product so far is not read.
