@@ -3,7 +3,7 @@
 // meaning of their SQL; and never stale: an append by another process, a re-ingest and a
 // delete are all seen by the next query. Also its kernel (WebAssembly = plain JS), and its
 // figures in /v1/stats and /metrics.
-import { readdirSync, rmSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as lancedb from "@lancedb/lancedb";
@@ -14,6 +14,8 @@ import { TierKeeper } from "../src/pipeline/search-tier.js";
 import { createScanner, popcount, queryTables } from "../src/reduce/bit-scan.js";
 import { errorPerFactor, prepareQuery, Rotation, signedSum } from "../src/store/tier/_codes.js";
 import { TIER_EPSILON } from "../src/store/tier/index.js";
+import { rerank } from "../src/store/tier/_rerank.js";
+import { localDotKernel } from "../src/reduce/dot-kernel.js";
 import { buildServer } from "../src/server/app.js";
 import { mulberry32 } from "../src/util/random.js";
 import { generateVcf, ingestJson, tempDir } from "./_pipeline-helpers.js";
@@ -224,6 +226,44 @@ describe("bit-code scan kernel", () => {
         }
       }
       expect(Math.max(...a)).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe("rerank dot kernel", () => {
+  it("gives the same hits and distances, to the last bit, as the plain JS loop", () => {
+    const kernel = localDotKernel();
+    expect(kernel).not.toBeNull(); // Node 20 has WebAssembly SIMD
+    const rand = mulberry32(21);
+    const d = 768;
+    const n = 500;
+    const file = path.join(dir, "rerank-vectors.f32");
+    const vectors = Float32Array.from({ length: n * d }, () => rand() * 2 - 1);
+    writeFileSync(file, new Uint8Array(vectors.buffer));
+    const fd = openSync(file, "r");
+    try {
+      for (let t = 0; t < 5; t++) {
+        const q = Float32Array.from({ length: d }, () => rand() * 2 - 1);
+        const qn = Math.hypot(...q);
+        const rows = Int32Array.from({ length: 300 }, () => Math.floor(rand() * n));
+        const job = { q, qn, rows, bounds: new Float64Array(rows.length).fill(Infinity), k: 10 };
+        const simd = rerank(readSync, fd, d, job, kernel);
+        const js = rerank(readSync, fd, d, job, null);
+        expect(Array.from(simd.rows)).toEqual(Array.from(js.rows));
+        expect(Array.from(simd.distances)).toEqual(Array.from(js.distances));
+        expect(simd.rows).toHaveLength(10);
+        // Against a plain dot product of the stored floats.
+        const r = simd.rows[0]!;
+        let dot = 0;
+        let vv = 0;
+        for (let j = 0; j < d; j++) {
+          dot += vectors[r * d + j]! * q[j]!;
+          vv += vectors[r * d + j]! ** 2;
+        }
+        expect(simd.distances[0]).toBeCloseTo(1 - dot / (qn * Math.sqrt(vv)), 12);
+      }
+    } finally {
+      closeSync(fd);
     }
   });
 });
