@@ -26,8 +26,6 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import v8 from "node:v8";
-import { runInNewContext } from "node:vm";
 import * as lancedb from "@lancedb/lancedb";
 import { resolveSessionConfig } from "../dist/config.js";
 import { EXACT_MAX_MATCHES, VariantSearch } from "../dist/pipeline/search.js";
@@ -214,18 +212,9 @@ function recall(scoresPerQuery, lists) {
   return wanted === 0 ? 1 : found / wanted;
 }
 
-// The collector, callable from here: the exact scans and truth leave hundreds of MB of garbage,
-// whose concurrent marking would otherwise land inside the next timed set.
-v8.setFlagsFromString("--expose-gc");
-const collect = runInNewContext("gc");
-
-/**
- * Collects the garbage of the steps before, then waits until the process is idle (< 5 % of one
- * core over 250 ms, at most 10 s); returns the wait in ms.
- */
+/** Waits until the process is idle (< 5 % of one core over 250 ms, at most 10 s); returns the wait in ms. */
 async function settle() {
   const t0 = performance.now();
-  collect();
   for (;;) {
     const c0 = process.cpuUsage();
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -240,7 +229,8 @@ async function timed(texts, options) {
   const hits = [];
   await search.text(texts[0], { k: K, ...options }); // warm: the plan's counts, index pages
   // Settle: the collector and LanceDB's threads finish what the previous step (the scan that drew
-  // these queries, the exact truth) left them, instead of billing it to these queries.
+  // these queries, the exact truth) left them, instead of billing it to these queries. Waits until
+  // the process used under 5 % of a core over 250 ms (at most 10 s); how long is reported.
   const quiet = await settle();
   const cpu0 = process.cpuUsage();
   for (const t of texts) {
