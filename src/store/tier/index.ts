@@ -87,7 +87,6 @@ interface Scratch {
   /** The blocks of one kernel call, and where each listed slot's sum lands in its output. */
   readonly blocks: Int32Array;
   readonly at: Int32Array;
-  readonly vector: Float32Array;
 }
 
 class Growable {
@@ -265,8 +264,8 @@ export class SearchTier {
       const columns: Columns = { dict: dictColumns, numbers };
       const recordAt = offsets.data.slice(0, n + 1);
       // Work arrays for every row, allocated once: searches are synchronous, so one set serves all.
-      const scratch: Scratch = { slots: new Int32Array(n), runPart: new Int32Array(nlist), runEnd: new Int32Array(nlist), blocks: new Int32Array(SCAN_BLOCKS), at: new Int32Array(SCAN_BLOCKS * BLOCK_ROWS), vector: new Float32Array(dims) };
-      const scratchBytes = scratch.slots.byteLength + scratch.runPart.byteLength + scratch.runEnd.byteLength + scratch.blocks.byteLength + scratch.at.byteLength + scratch.vector.byteLength;
+      const scratch: Scratch = { slots: new Int32Array(n), runPart: new Int32Array(nlist), runEnd: new Int32Array(nlist), blocks: new Int32Array(SCAN_BLOCKS), at: new Int32Array(SCAN_BLOCKS * BLOCK_ROWS) };
+      const scratchBytes = scratch.slots.byteLength + scratch.runPart.byteLength + scratch.runEnd.byteLength + scratch.blocks.byteLength + scratch.at.byteLength;
       const memoryBytes =
         scanner.bytes + factor.byteLength + pop.byteLength + slotRow.byteLength + partStart.byteLength + centroids.byteLength + recordAt.byteLength + columnBytes(columns) + scratchBytes;
       const summary: TierSummary = {
@@ -587,28 +586,6 @@ export class SearchTier {
     if (thread === null) files();
     else void thread.close().finally(files);
   }
-}
-
-/** [⟨v, q⟩, |v|²] over the first d coordinates, four accumulators each (0.41 → 0.29 ms for 384 rows of 768). */
-function dotAndNorm(v: Float32Array, q: Float32Array, d: number): [number, number] {
-  let d0 = 0, d1 = 0, d2 = 0, d3 = 0, n0 = 0, n1 = 0, n2 = 0, n3 = 0;
-  let j = 0;
-  for (; j + 4 <= d; j += 4) {
-    const x0 = v[j]!, x1 = v[j + 1]!, x2 = v[j + 2]!, x3 = v[j + 3]!;
-    d0 += x0 * q[j]!;
-    d1 += x1 * q[j + 1]!;
-    d2 += x2 * q[j + 2]!;
-    d3 += x3 * q[j + 3]!;
-    n0 += x0 * x0;
-    n1 += x1 * x1;
-    n2 += x2 * x2;
-    n3 += x3 * x3;
-  }
-  for (; j < d; j++) {
-    d0 += v[j]! * q[j]!;
-    n0 += v[j]! * v[j]!;
-  }
-  return [d0 + d1 + d2 + d3, n0 + n1 + n2 + n3];
 }
 
 /** First index of the ascending `a` whose value is ≥ `x`. */
