@@ -717,7 +717,7 @@ class TopHeap {
   }
   /**
    * The scores and ids kept, largest score first (ties by id), as a heapsort in place (the heap
-   * is used up): ~15 µs for 384 against ~65 µs for a sort with a comparator.
+   * is used up): 384 in 47–69 µs against 109–158 µs for a sort with a comparator.
    */
   sorted(): { scores: Float64Array; ids: Int32Array } {
     const n = this.#n;
