@@ -20,7 +20,8 @@ export interface DotKernel {
   run(d: number): void;
 }
 
-const DOT_CAPACITY = 4096;
+/** Widest vector the kernel takes (floats); its page holds query, vector and results. */
+export const DOT_CAPACITY = 4096;
 
 /** The dot kernel's module (bytes), or null without WebAssembly SIMD. */
 export function dotModuleBytes(): Uint8Array<ArrayBuffer> | null {
@@ -67,10 +68,14 @@ const DOT_OUT = DOT_CAPACITY * 8;
  * A {@link DotKernel} over `module` (from {@link dotModuleBytes}, compiled). Self-contained: the
  * worker evaluates its source too.
  */
-export function dotKernel(module: object, api: { Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer }; Instance: new (m: object, i: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> } }): DotKernel {
+export function dotKernel(
+  module: object,
+  api: { Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer }; Instance: new (m: object, i: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> } },
+  capacity: number,
+): DotKernel {
   const memory = new api.Memory({ initial: 1, maximum: 1 });
   const run = new api.Instance(module, { env: { memory } }).exports["dot"] as (n: number) => void;
-  const capacity = 4096;
+  // The layout of dotModuleBytes: query at 0, vector at 4 · capacity, results at 8 · capacity.
   return {
     q: new Float32Array(memory.buffer, 0, capacity),
     v: new Float32Array(memory.buffer, capacity * 4, capacity),
@@ -91,9 +96,8 @@ export function dotModule(): object | null {
   return compiled;
 }
 
-
 /** A kernel instantiated on this thread; null without WebAssembly SIMD. */
 export function localDotKernel(): DotKernel | null {
   const m = dotModule();
-  return m === null ? null : dotKernel(m, wasm!);
+  return m === null ? null : dotKernel(m, wasm!, DOT_CAPACITY);
 }

@@ -12,7 +12,7 @@
  */
 import { readSync } from "node:fs";
 import { Worker } from "node:worker_threads";
-import { dotKernel, dotModule, localDotKernel, type DotKernel } from "../../reduce/dot-kernel.js";
+import { DOT_CAPACITY, dotKernel, dotModule, localDotKernel, type DotKernel } from "../../reduce/dot-kernel.js";
 
 /** What one rerank is given: candidates best estimate first. */
 export interface RerankJob {
@@ -107,9 +107,9 @@ export function rerank(
   return { rows: outRows, distances: outDist };
 }
 
-/** {@link rerank} against the tier's vector file, here. */
 let hereKernel: DotKernel | null | undefined;
 
+/** {@link rerank} against the tier's vector file, here. */
 export function rerankHere(fd: number, d: number, job: RerankJob): Reranked {
   if (hereKernel === undefined) hereKernel = localDotKernel();
   return rerank(readSync, fd, d, job, hereKernel);
@@ -121,7 +121,7 @@ const { parentPort, workerData } = require("node:worker_threads");
 const { readSync } = require("node:fs");
 const rerank = (${rerank.toString()});
 const dotKernel = (${dotKernel.toString()});
-const kernel = workerData.module === null ? null : dotKernel(workerData.module, WebAssembly);
+const kernel = workerData.module === null ? null : dotKernel(workerData.module, WebAssembly, workerData.capacity);
 parentPort.on("message", (m) => {
   try {
     const r = rerank(readSync, workerData.fd, workerData.dims, m.job, kernel);
@@ -143,7 +143,7 @@ export class RerankThread {
   #failed: unknown;
 
   constructor(fd: number, dims: number) {
-    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { fd, dims, module: dotModule() } });
+    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { fd, dims, module: dotModule(), capacity: DOT_CAPACITY } });
     this.#worker.unref(); // an idle thread must not keep the process alive
     this.#worker.on("message", (m: { id: number; rows?: Int32Array; distances?: Float64Array; error?: string }) => {
       const w = this.#waiting.get(m.id);
@@ -173,8 +173,10 @@ export class RerankThread {
     return new Promise<Reranked>((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
       this.#worker.ref(); // keep the process alive while the thread owes an answer
-      // The job's arrays are fresh per query: moved, not copied.
-      this.#worker.postMessage({ id, job }, [job.q.buffer as ArrayBuffer, job.rows.buffer as ArrayBuffer, job.bounds.buffer as ArrayBuffer]);
+      // The query is copied (it may be a view of the caller's buffer); the candidates' arrays
+      // are fresh per query: moved, not copied.
+      const q = Float32Array.from(job.q);
+      this.#worker.postMessage({ id, job: { ...job, q } }, [q.buffer, job.rows.buffer as ArrayBuffer, job.bounds.buffer as ArrayBuffer]);
     });
   }
 

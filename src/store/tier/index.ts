@@ -511,8 +511,7 @@ export class SearchTier {
       rows[i] = this.slotRow[slot]!;
       bounds[i] = order.scores[i]! + errPerG * factor[slot]!;
     }
-    // A copy: the job's arrays may be moved to the rerank thread.
-    return { q: Float32Array.from(q.subarray(0, d)), qn, rows, bounds, k };
+    return { q: q.subarray(0, d), qn, rows, bounds, k };
   }
 
   #hits(r: Reranked): VariantHit[] {
