@@ -1,6 +1,7 @@
 // describe's JSON lines and TSV writers: summaryJson is JSON.stringify character for
 // character (on every variant of the real annotated files and on strings JSON must escape),
-// and a TSV row has one cell per column, `.` where a value is missing.
+// and a TSV row has one cell per column, `.` where a value is missing. SummaryWriter, which
+// describe prints with, gives the same lines as UTF-8 bytes.
 import { readdirSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { annotationLayout } from "../src/vcf/annotations/index.js";
 import { SUMMARY_COLUMNS, SUMMARY_TSV_HEADER, summarizeVariant, summaryJson, summaryTsv, type VariantSummary } from "../src/vcf/describe.js";
 import { openVcf } from "../src/vcf/reader.js";
+import { SummaryWriter } from "../src/vcf/summary-writer.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const REAL = path.resolve(here, "../../shared/data/real");
@@ -33,6 +35,20 @@ const base: VariantSummary = {
   source: "clinvar",
 };
 
+/** What SummaryWriter writes for `s`: its JSON line and its TSV row. */
+function written(s: VariantSummary): [Buffer, Buffer] {
+  const out = new SummaryWriter();
+  out.json(s);
+  const json = Buffer.from(out.take());
+  out.tsv(s);
+  return [json, Buffer.from(out.take())];
+}
+
+/** The lines as the bytes stdout gets (UTF-8; a lone surrogate becomes U+FFFD). */
+function asBytes(json: string, tsv: string): [Buffer, Buffer] {
+  return [Buffer.from(json + "\n"), Buffer.from(tsv + "\n")];
+}
+
 describe("summaryJson", () => {
   it("keeps the key order of VariantSummary's columns", () => {
     expect(Object.keys(JSON.parse(summaryJson(base)) as object)).toEqual([...SUMMARY_COLUMNS]);
@@ -49,12 +65,14 @@ describe("summaryJson", () => {
   ])("escapes %s as JSON.stringify does", (_name, text) => {
     const s = { ...base, condition: text, description: text, id: text };
     expect(summaryJson(s)).toBe(JSON.stringify(s));
+    expect(written(s)).toEqual(asBytes(summaryJson(s), summaryTsv(s)));
   });
 
   it("writes missing and non-finite numbers as null, as JSON.stringify does", () => {
     for (const qual of [null, Number.NaN, Number.POSITIVE_INFINITY, 0, -1.5e-7, 1e21]) {
       const s = { ...base, qual, af: qual };
       expect(summaryJson(s)).toBe(JSON.stringify(s));
+      expect(written(s)).toEqual(asBytes(summaryJson(s), summaryTsv(s)));
     }
   });
 
@@ -63,14 +81,23 @@ describe("summaryJson", () => {
     const reader = await openVcf(path.join(REAL, file), { onInvalid: "skip" });
     const layout = annotationLayout(reader.header);
     let n = 0;
+    const out = new SummaryWriter();
     try {
       for await (const batch of reader.batches(1024)) {
+        let jsonl = "";
+        let tsv = "";
         for (const v of batch) {
           const s = summarizeVariant(v, layout);
           const json = summaryJson(s);
           if (json !== JSON.stringify(s)) expect(json).toBe(JSON.stringify(s));
+          jsonl += json + "\n";
+          tsv += summaryTsv(s) + "\n";
+          out.json(s);
           n++;
         }
+        expect(out.take().toString("utf8")).toBe(jsonl);
+        for (const v of batch) out.tsv(summarizeVariant(v, layout));
+        expect(out.take().toString("utf8")).toBe(tsv);
       }
     } finally {
       await reader.close();
@@ -92,5 +119,11 @@ describe("summaryTsv", () => {
     const row = summaryTsv({ ...base, condition: "a\tb\nc" });
     expect(row.split("\t")).toHaveLength(SUMMARY_COLUMNS.length);
     expect(row).not.toMatch(/\n/);
+    expect(written({ ...base, condition: "a\tb\nc" })[1]).toEqual(Buffer.from(row + "\n"));
+  });
+
+  it("grows its buffer for a line longer than it", () => {
+    const long = { ...base, ref: "A".repeat(3 << 20), alt: "é".repeat(1 << 20) };
+    expect(written(long)).toEqual(asBytes(summaryJson(long), summaryTsv(long)));
   });
 });

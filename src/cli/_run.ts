@@ -42,7 +42,7 @@ export function reportError(err: unknown): number {
 }
 
 /** Writes to stdout, waiting when the pipe is full (so `| head` and slow consumers work). */
-export async function write(text: string): Promise<void> {
+export async function write(text: string | Uint8Array): Promise<void> {
   if (!process.stdout.write(text)) {
     await new Promise<void>((resolve, reject) => {
       const onDrain = (): void => {

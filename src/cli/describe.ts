@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { VcfAgentError } from "../errors.js";
 import { annotationLayout } from "../vcf/annotations/index.js";
-import { summarizeVariant, summaryJson, summaryTsv, SUMMARY_TSV_HEADER, type VariantSummary } from "../vcf/describe.js";
+import { summarizeVariant, SUMMARY_TSV_HEADER, type VariantSummary } from "../vcf/describe.js";
+import { SummaryWriter } from "../vcf/summary-writer.js";
 import { openVcf } from "../vcf/reader.js";
 import { action, write } from "./_run.js";
 import { intFlag } from "./_config.js";
@@ -57,22 +58,35 @@ export function registerDescribe(program: Command): void {
           } else if (flags.format === "tsv") {
             await write(SUMMARY_TSV_HEADER + "\n");
           }
-          const line =
-            flags.format === "jsonl"
-              ? summaryJson
-              : flags.format === "tsv"
-                ? summaryTsv
-                : (s: VariantSummary) => TABLE_COLUMNS.map(([k, w]) => cell(s[k], w)).join(" ") + " " + s.description;
-          outer: for await (const batch of reader.batches(1024)) {
-            let chunk = "";
-            for (const v of batch) {
-              chunk += line(summarizeVariant(v, layout)) + "\n";
-              if (++n >= limit) {
-                await write(chunk);
-                break outer;
+          if (flags.format === "table") {
+            const line = (s: VariantSummary): string => TABLE_COLUMNS.map(([k, w]) => cell(s[k], w)).join(" ") + " " + s.description;
+            outer: for await (const batch of reader.batches(1024)) {
+              let chunk = "";
+              for (const v of batch) {
+                chunk += line(summarizeVariant(v, layout)) + "\n";
+                if (++n >= limit) {
+                  await write(chunk);
+                  break outer;
+                }
               }
+              await write(chunk);
             }
-            await write(chunk);
+          } else {
+            // JSON lines and TSV go out as bytes (SummaryWriter), one write per batch.
+            const out = new SummaryWriter();
+            const json = flags.format === "jsonl";
+            outer: for await (const batch of reader.batches(1024)) {
+              for (const v of batch) {
+                const s = summarizeVariant(v, layout);
+                if (json) out.json(s);
+                else out.tsv(s);
+                if (++n >= limit) {
+                  await write(out.take());
+                  break outer;
+                }
+              }
+              await write(out.take());
+            }
           }
         } finally {
           await reader.close();
