@@ -106,6 +106,26 @@ describe("summaryJson", () => {
   }, 120_000);
 });
 
+describe("SummaryWriter numbers", () => {
+  it("writes every number as String does", () => {
+    const out = new SummaryWriter();
+    const xs: number[] = [0, -0, 1, -1, 0.1, 1e-6, 1e-7, 5e-7, 999999999999999, 1e15, 1e15 - 1, -1e15 + 1, 1e21, 0.1 + 0.2,
+      123456789.123456, 999999999.999999, 5e-324, Number.MAX_VALUE, 2 ** 53, 4503599627370495.5, 3571.9, 0.01312, 0.0001];
+    let seed = 7;
+    const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let i = 0; i < 50_000; i++) {
+      const k = Math.floor(rand() * 1e6);
+      xs.push(k / 1e6, -k / 1e5, k / 1e3 + Math.floor(rand() * 1e9), rand() * 10 ** (rand() * 30 - 10));
+      xs.push(Number((rand() * 1e4).toFixed(1 + (i % 6))), Math.floor(rand() * 2 ** 53) / 10 ** (i % 8));
+    }
+    for (const x of xs) {
+      out.number(x);
+      const got = out.take().toString("latin1");
+      if (got !== String(x)) expect(got).toBe(String(x));
+    }
+  });
+});
+
 describe("summaryTsv", () => {
   it("has one cell per header column, . for missing values", () => {
     const cells = summaryTsv({ ...base, id: "", qual: null }).split("\t");

@@ -78,7 +78,7 @@ export class SummaryWriter {
       const v = s[SUMMARY_COLUMNS[i]!];
       if (v === null) this.byte(46);
       else if (typeof v === "number") {
-        if (Number.isFinite(v)) this.ascii(String(v));
+        if (Number.isFinite(v)) this.number(v);
         else this.byte(46);
       } else if (v === "") this.byte(46);
       else if (!this.plain(v, TSV_PLAIN)) this.utf8(v.replace(/[\t\n\r]/g, " "));
@@ -146,9 +146,63 @@ export class SummaryWriter {
   }
 
   private jsonNumber(n: number | null): void {
-    this.ascii(n !== null && Number.isFinite(n) ? String(n) : "null");
+    if (n === null || !Number.isFinite(n)) this.ascii("null");
+    else this.number(n);
+  }
+
+  /**
+   * `String(x)` of a finite number. Integers below 10^15 and numbers with at most six
+   * decimals (QUAL, allele frequencies) are written digit by digit: if m = round(x·10^6)
+   * has |m| < 10^15 and m / 10^6 === x, then x is the double nearest to the decimal m·10^-6
+   * (one correctly rounded division of exact operands), a decimal of at most 15 significant
+   * digits, and ECMAScript's shortest round-trip form of x is that decimal, in plain notation
+   * since 10^-6 ≤ |x| < 10^21. Anything else goes through String.
+   */
+  number(x: number): void {
+    if (Number.isInteger(x) && x < 1e15 && x > -1e15) {
+      this.room(17);
+      this.integer(x === 0 ? 0 : x, 0);
+      return;
+    }
+    const m = Math.round(x * 1e6);
+    if (m / 1e6 === x && m < 1e15 && m > -1e15) {
+      this.room(24);
+      this.integer(m, 6);
+      return;
+    }
+    this.ascii(String(x));
+  }
+
+  /** The integer `m` (|m| < 10^15, not -0) with a decimal point `decimals` digits from its end and trailing zeros after it dropped. */
+  private integer(m: number, decimals: number): void {
+    const buf = this.buf;
+    let p = this.pos;
+    if (m < 0) {
+      buf[p++] = 45; /* - */
+      m = -m;
+    }
+    // Digits from the end into the scratch, then copied in order.
+    let n = 0;
+    let drop = decimals > 0;
+    for (let d = 0; d < decimals; d++) {
+      const digit = m % 10;
+      m = (m - digit) / 10;
+      if (drop && digit === 0) continue;
+      drop = false;
+      DIGITS[n++] = 48 + digit;
+    }
+    if (n > 0) DIGITS[n++] = 46; /* . */
+    do {
+      const digit = m % 10;
+      m = (m - digit) / 10;
+      DIGITS[n++] = 48 + digit;
+    } while (m > 0);
+    while (n > 0) buf[p++] = DIGITS[--n]!;
+    this.pos = p;
   }
 }
+
+const DIGITS = new Uint8Array(32);
 
 /** Printable ASCII that JSON writes as itself: not `"` or `\`. */
 const JSON_PLAIN = new Uint8Array(0x7f);
