@@ -88,6 +88,8 @@ describe("summaryJson", () => {
         let tsv = "";
         for (const v of batch) {
           const s = summarizeVariant(v, layout);
+          const joined = v.filter.length === 0 ? "." : v.filter.join(";");
+          if (v.filterText !== joined) expect(v.filterText).toBe(joined);
           const json = summaryJson(s);
           if (json !== JSON.stringify(s)) expect(json).toBe(JSON.stringify(s));
           jsonl += json + "\n";

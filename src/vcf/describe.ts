@@ -69,7 +69,7 @@ export function summarizeVariant(v: Variant, layout: AnnotationLayout): VariantS
     alt: v.alt,
     kind: v.kind,
     qual: v.qual,
-    filter: v.filter.length === 0 ? "." : v.filter.join(";"),
+    filter: v.filterText,
     gene: a.gene ?? null,
     consequence: a.consequence ?? null,
     clinicalSignificance: a.clinicalSignificance ?? null,

@@ -27,6 +27,8 @@ export interface Variant {
   readonly qual: number | null;
   /** FILTER values; empty for `.`. */
   readonly filter: readonly string[];
+  /** The FILTER column as written (`PASS`, `q10;s50`, `.`): `filter` joined with `;`, or `.`. */
+  readonly filterText: string;
   /** 1-based line number in the (decompressed) input; for error messages. */
   readonly line: number;
   /** INFO value for this ALT: Number=A/R/G values are sliced to this allele. Parsed on first use. */

@@ -102,8 +102,12 @@ export class VcfVariant implements Variant {
   }
 
   get filter(): readonly string[] {
-    const f = this.text.slice(this.text.lastIndexOf("\t", this.t7 - 1) + 1, this.t7);
+    const f = this.filterText;
     return f === "." ? [] : f.split(";");
+  }
+
+  get filterText(): string {
+    return this.text.slice(this.text.lastIndexOf("\t", this.t7 - 1) + 1, this.t7);
   }
 
   get rawInfo(): string {

@@ -112,6 +112,7 @@ export function makeVariant(init: VariantInit = {}): Variant {
     kind: alleleKind(ref, alt),
     qual: init.qual ?? null,
     filter: init.filter ?? [],
+    filterText: init.filter === undefined || init.filter.length === 0 ? "." : init.filter.join(";"),
     line: init.line ?? 1,
     rawInfo,
     info: (key) => infoValue(map.get(key), header.info.get(key), altIndex),
