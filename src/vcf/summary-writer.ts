@@ -181,23 +181,31 @@ export class SummaryWriter {
       buf[p++] = 45; /* - */
       m = -m;
     }
-    // Digits from the end into the scratch, then copied in order.
+    // Digits from the end, in int32 arithmetic (the low 8 digits apart when m is larger).
     let n = 0;
-    let drop = decimals > 0;
-    for (let d = 0; d < decimals; d++) {
-      const digit = m % 10;
-      m = (m - digit) / 10;
-      if (drop && digit === 0) continue;
-      drop = false;
-      DIGITS[n++] = 48 + digit;
+    if (m >= 2147483648) {
+      let lo = m % 1e8 | 0;
+      m = (m - lo) / 1e8;
+      for (let d = 0; d < 8; d++) {
+        const q = (lo / 10) | 0;
+        DIGITS[n++] = 48 + lo - q * 10;
+        lo = q;
+      }
     }
-    if (n > 0) DIGITS[n++] = 46; /* . */
+    let v = m | 0;
     do {
-      const digit = m % 10;
-      m = (m - digit) / 10;
-      DIGITS[n++] = 48 + digit;
-    } while (m > 0);
-    while (n > 0) buf[p++] = DIGITS[--n]!;
+      const q = (v / 10) | 0;
+      DIGITS[n++] = 48 + v - q * 10;
+      v = q;
+    } while (v > 0);
+    while (n <= decimals) DIGITS[n++] = 48;
+    for (let i = n - 1; i >= decimals; i--) buf[p++] = DIGITS[i]!;
+    let low = 0;
+    while (low < decimals && DIGITS[low] === 48) low++;
+    if (low < decimals) {
+      buf[p++] = 46; /* . */
+      for (let i = decimals - 1; i >= low; i--) buf[p++] = DIGITS[i]!;
+    }
     this.pos = p;
   }
 }
