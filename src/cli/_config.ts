@@ -104,10 +104,3 @@ export async function sessionFromFlags(flags: ConfigFlags, defaults?: ConfigInpu
   }
 }
 
-/** Parses a positive integer flag, naming the flag when it is not one. */
-export function intFlag(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new VcfAgentError(`option ${name}: expected a positive integer, got '${value}'`, "USAGE");
-  return n;
-}

@@ -58,3 +58,11 @@ export async function write(text: string | Uint8Array): Promise<void> {
     });
   }
 }
+
+/** Parses a positive integer flag, naming the flag when it is not one. */
+export function intFlag(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new VcfAgentError(`option ${name}: expected a positive integer, got '${value}'`, "USAGE");
+  return n;
+}

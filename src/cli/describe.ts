@@ -4,8 +4,7 @@ import { annotationLayout } from "../vcf/annotations/index.js";
 import { summarizeVariant, SUMMARY_TSV_HEADER, type VariantSummary } from "../vcf/describe.js";
 import { SummaryWriter } from "../vcf/summary-writer.js";
 import { openVcf } from "../vcf/reader.js";
-import { action, write } from "./_run.js";
-import { intFlag } from "./_config.js";
+import { action, write, intFlag } from "./_run.js";
 
 interface DescribeFlags {
   region?: string;

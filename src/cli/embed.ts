@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { createProvider, readyProvider } from "../providers/create.js";
 import { VariantEmbeddingService } from "../embedding/service.js";
-import { action, write } from "./_run.js";
-import { configCommand, intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";
+import { action, write, intFlag } from "./_run.js";
+import { configCommand, sessionFromFlags, type ConfigFlags } from "./_config.js";
 
 interface EmbedFlags extends ConfigFlags {
   show: string;

@@ -5,8 +5,8 @@ import { DEFAULT_QUEUE_SHARDS, ingestWithQueue, parseQueueUrl } from "../pipelin
 import { ingestWithWorkers, RECYCLE_ROWS, ShardedIngestInterrupted, type ShardedIngestSummary } from "../pipeline/workers.js";
 import { startIngestMetrics } from "./_ingest-metrics.js";
 import { Progress } from "./_progress.js";
-import { action, write } from "./_run.js";
-import { configOptions, intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";
+import { action, write, intFlag } from "./_run.js";
+import { configOptions, sessionFromFlags, type ConfigFlags } from "./_config.js";
 
 interface IngestFlags extends ConfigFlags {
   region?: string;

@@ -2,8 +2,8 @@ import type { Command } from "commander";
 import { VcfAgentError } from "../errors.js";
 import { VariantSearch, type QueryOptions } from "../pipeline/search.js";
 import type { VariantHit } from "../store/index.js";
-import { action, write } from "./_run.js";
-import { configOptions, intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";
+import { action, write, intFlag } from "./_run.js";
+import { configOptions, sessionFromFlags, type ConfigFlags } from "./_config.js";
 
 interface SearchFlags extends ConfigFlags {
   k: string;

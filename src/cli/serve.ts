@@ -2,8 +2,8 @@ import type { Command } from "commander";
 import { VcfAgentError } from "../errors.js";
 import { buildServer } from "../server/app.js";
 import { LIMITS } from "../server/schemas.js";
-import { action } from "./_run.js";
-import { configOptions, readConsistencyOption, SERVING_READ_CONSISTENCY_SECONDS, intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";
+import { action, intFlag } from "./_run.js";
+import { configOptions, readConsistencyOption, SERVING_READ_CONSISTENCY_SECONDS, sessionFromFlags, type ConfigFlags } from "./_config.js";
 
 interface ServeFlags extends ConfigFlags {
   host: string;

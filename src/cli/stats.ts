@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { VcfAgentError } from "../errors.js";
 import { storageOf, VariantStore } from "../store/index.js";
-import { action, write } from "./_run.js";
-import { configOptions, intFlag, sessionFromFlags, type ConfigFlags } from "./_config.js";
+import { action, write, intFlag } from "./_run.js";
+import { configOptions, sessionFromFlags, type ConfigFlags } from "./_config.js";
 
 interface StatsFlags extends ConfigFlags {
   format: string;

@@ -2,8 +2,8 @@ import type { Command } from "commander";
 import { VcfAgentError } from "../errors.js";
 import { parseQueueUrl, runQueueWorker } from "../pipeline/queue.js";
 import { RECYCLE_ROWS } from "../pipeline/workers.js";
-import { action } from "./_run.js";
-import { intFlag, sessionFromFlags } from "./_config.js";
+import { action, intFlag } from "./_run.js";
+import { sessionFromFlags } from "./_config.js";
 
 interface WorkerFlags {
   queue?: string;

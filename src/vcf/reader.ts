@@ -15,8 +15,7 @@ import { OrderTracker } from "./order.js";
 import { RecordParser, type InvalidPolicy } from "./record.js";
 import { ReaderCounters, type ReaderStats } from "./stats.js";
 import { rebatch } from "./rebatch.js";
-import { prepareRegionRead } from "./region-read.js";
-import { REGION_HINT } from "./tabix.js";
+import { REGION_HINT } from "./region.js";
 import type { RecordContext, VcfVariant } from "./variant.js";
 
 /** Options of {@link openVcf} and {@link openVcfStream}. */
@@ -129,6 +128,8 @@ export class VcfReader {
       // The header came from the stream; the records come from the index.
       await pieces.return(undefined);
       bytes.close();
+      // Loaded here: the index readers (@gmod/tabix) cost ~30 ms of start-up that whole-file reads never need.
+      const { prepareRegionRead } = await import("./region-read.js");
       const region = await prepareRegionRead({
         path: path ?? source,
         source,

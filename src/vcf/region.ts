@@ -6,6 +6,9 @@
  */
 import { VcfAgentError } from "../errors.js";
 
+/** The hint given whenever a region cannot be read. */
+export const REGION_HINT = "region reads need a bgzip-compressed file with a .tbi or .csi index; run `bgzip FILE && tabix -p vcf FILE.gz`";
+
 /** A parsed region; `end` undefined means "to the end of the contig". */
 export interface Region {
   readonly chrom: string;

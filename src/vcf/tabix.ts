@@ -8,16 +8,16 @@ import { gunzipSync, inflateRawSync } from "node:zlib";
 import { CSI, TabixIndexedFile, TBI, type VirtualOffset } from "@gmod/tabix";
 import { LocalFile, type GenericFilehandle } from "generic-filehandle2";
 import { VcfAgentError, VcfFormatError } from "../errors.js";
-import type { Region } from "./region.js";
+import { REGION_HINT, type Region } from "./region.js";
 import { indexProblem } from "./index-check.js";
+
+export { REGION_HINT };
 
 /** Compressed bytes (per the index) below which a region is read in one go. */
 export const WINDOW_BUDGET_BYTES = 4 << 20;
 /** Smallest window in bases (the tabix linear-index bin). */
 const MIN_WINDOW = 1 << 14;
 
-/** The hint given whenever a region cannot be read. */
-export const REGION_HINT = "region reads need a bgzip-compressed file with a .tbi or .csi index; run `bgzip FILE && tabix -p vcf FILE.gz`";
 
 /** An opened index plus the file handle whose bytes are counted. */
 export interface TabixSource {
