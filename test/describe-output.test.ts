@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { annotationLayout } from "../src/vcf/annotations/index.js";
-import { SUMMARY_COLUMNS, SUMMARY_TSV_HEADER, summarizeVariant, summaryJson, summaryTsv, type VariantSummary } from "../src/vcf/describe.js";
+import { describeSummary, SUMMARY_COLUMNS, SUMMARY_TSV_HEADER, summarizeVariant, summaryJson, summaryTsv, type VariantSummary } from "../src/vcf/describe.js";
 import { openVcf } from "../src/vcf/reader.js";
 import { SummaryWriter } from "../src/vcf/summary-writer.js";
 
@@ -36,11 +36,11 @@ const base: VariantSummary = {
 };
 
 /** What SummaryWriter writes for `s`: its JSON line and its TSV row. */
-function written(s: VariantSummary): [Buffer, Buffer] {
+function written(s: VariantSummary, describe = false): [Buffer, Buffer] {
   const out = new SummaryWriter();
-  out.json(s);
+  out.json(s, describe);
   const json = Buffer.from(out.take());
-  out.tsv(s);
+  out.tsv(s, describe);
   return [json, Buffer.from(out.take())];
 }
 
@@ -66,6 +66,10 @@ describe("summaryJson", () => {
     const s = { ...base, condition: text, description: text, id: text };
     expect(summaryJson(s)).toBe(JSON.stringify(s));
     expect(written(s)).toEqual(asBytes(summaryJson(s), summaryTsv(s)));
+    // The description rendered from the fields, with the text in every part of it.
+    const parts = { ...base, chrom: `chr${text}`, ref: text, alt: text, gene: text, consequence: text, clinicalSignificance: `${text}_x`, condition: text };
+    const full = { ...parts, description: describeSummary(parts) };
+    expect(written({ ...parts, description: "" }, true)).toEqual(asBytes(summaryJson(full), summaryTsv(full)));
   });
 
   it("writes missing and non-finite numbers as null, as JSON.stringify does", () => {
@@ -94,11 +98,11 @@ describe("summaryJson", () => {
           if (json !== JSON.stringify(s)) expect(json).toBe(JSON.stringify(s));
           jsonl += json + "\n";
           tsv += summaryTsv(s) + "\n";
-          out.json(s);
+          out.json(summarizeVariant(v, layout, false), true);
           n++;
         }
         expect(out.take().toString("utf8")).toBe(jsonl);
-        for (const v of batch) out.tsv(summarizeVariant(v, layout));
+        for (const v of batch) out.tsv(summarizeVariant(v, layout, false), true);
         expect(out.take().toString("utf8")).toBe(tsv);
       }
     } finally {

@@ -76,9 +76,10 @@ export function registerDescribe(program: Command): void {
             const json = flags.format === "jsonl";
             outer: for await (const batch of reader.batches(1024)) {
               for (const v of batch) {
-                const s = summarizeVariant(v, layout);
-                if (json) out.json(s);
-                else out.tsv(s);
+                // The writer renders the description from the fields, without building it first.
+                const s = summarizeVariant(v, layout, false);
+                if (json) out.json(s, true);
+                else out.tsv(s, true);
                 if (++n >= limit) {
                   await write(out.take());
                   break outer;

@@ -49,16 +49,39 @@ export function displayChromosome(chrom: string): string {
  * // "Variant at chromosome 17 position 43045712 reference allele G to alternate allele A in gene BRCA1 with consequence missense_variant clinical significance Pathogenic"
  */
 export function describeVariant(v: Variant, a: VariantAnnotation): string {
-  let s = `Variant at chromosome ${displayChromosome(v.chrom)} position ${v.pos} reference allele ${v.ref} to alternate allele ${v.alt}`;
-  if (a.gene) s += ` in gene ${a.gene}`;
-  if (a.consequence) s += ` with consequence ${a.consequence}`;
-  if (a.clinicalSignificance) s += ` clinical significance ${a.clinicalSignificance.replaceAll("_", " ")}`;
-  if (a.condition) s += ` condition ${a.condition}`;
+  return sentence(v.chrom, v.pos, v.ref, v.alt, a.gene, a.consequence, a.clinicalSignificance, a.condition);
+}
+
+/** The description of a summary's fields (what {@link describeVariant} gave for its variant). */
+export function describeSummary(s: VariantSummary): string {
+  return sentence(s.chrom, s.pos, s.ref, s.alt, s.gene, s.consequence, s.clinicalSignificance, s.condition);
+}
+
+/** The description sentence; summary-writer.ts writes the same one byte by byte (SummaryWriter.description). */
+function sentence(
+  chrom: string,
+  pos: number,
+  ref: string,
+  alt: string,
+  gene: string | null | undefined,
+  consequence: string | null | undefined,
+  clinicalSignificance: string | null | undefined,
+  condition: string | null | undefined,
+): string {
+  let s = `Variant at chromosome ${displayChromosome(chrom)} position ${pos} reference allele ${ref} to alternate allele ${alt}`;
+  if (gene) s += ` in gene ${gene}`;
+  if (consequence) s += ` with consequence ${consequence}`;
+  if (clinicalSignificance) s += ` clinical significance ${clinicalSignificance.replaceAll("_", " ")}`;
+  if (condition) s += ` condition ${condition}`;
   return s;
 }
 
-/** Annotates `v` with `layout` and flattens it with its description. */
-export function summarizeVariant(v: Variant, layout: AnnotationLayout): VariantSummary {
+/**
+ * Annotates `v` with `layout` and flattens it with its description. With `describe` false the
+ * description is left empty, for a writer that renders it from the fields
+ * ({@link describeSummary}; SummaryWriter's `describe` argument).
+ */
+export function summarizeVariant(v: Variant, layout: AnnotationLayout, describe = true): VariantSummary {
   const a = annotate(v, layout);
   return {
     variantId: v.variantId,
@@ -76,7 +99,7 @@ export function summarizeVariant(v: Variant, layout: AnnotationLayout): VariantS
     reviewStatus: a.reviewStatus ?? null,
     condition: a.condition ?? null,
     af: a.af ?? null,
-    description: describeVariant(v, a),
+    description: describe ? describeVariant(v, a) : "",
     line: v.line,
     source: a.source,
   };

@@ -8,7 +8,7 @@
  * Here each character is read and stored once; a string with anything but printable ASCII
  * takes the string path (JSON.stringify / replace, then UTF-8), so the output never differs.
  */
-import { SUMMARY_COLUMNS, type VariantSummary } from "./describe.js";
+import { describeSummary, SUMMARY_COLUMNS, type VariantSummary } from "./describe.js";
 
 const INITIAL_BYTES = 1 << 20;
 
@@ -30,8 +30,11 @@ export class SummaryWriter {
     return out;
   }
 
-  /** `summaryJson(s) + "\n"`. */
-  json(s: VariantSummary): void {
+  /**
+   * `summaryJson(s) + "\n"`. With `describe`, the description is not `s.description` but the
+   * one of `s`'s fields ({@link describeSummary}), written here part by part.
+   */
+  json(s: VariantSummary, describe = false): void {
     this.ascii('{"variantId":');
     this.jsonString(s.variantId);
     this.ascii(',"chrom":');
@@ -63,7 +66,8 @@ export class SummaryWriter {
     this.ascii(',"af":');
     this.jsonNumber(s.af);
     this.ascii(',"description":');
-    this.jsonString(s.description);
+    if (describe) this.jsonDescription(s);
+    else this.jsonString(s.description);
     this.ascii(',"line":');
     this.jsonNumber(s.line);
     this.ascii(',"source":');
@@ -71,11 +75,16 @@ export class SummaryWriter {
     this.ascii("}\n");
   }
 
-  /** `summaryTsv(s) + "\n"`. */
-  tsv(s: VariantSummary): void {
+  /** `summaryTsv(s) + "\n"`; `describe` as in {@link SummaryWriter.json}. */
+  tsv(s: VariantSummary, describe = false): void {
     for (let i = 0; i < SUMMARY_COLUMNS.length; i++) {
       if (i > 0) this.byte(9);
-      const v = s[SUMMARY_COLUMNS[i]!];
+      const column = SUMMARY_COLUMNS[i]!;
+      if (describe && column === "description") {
+        if (!this.description(s, TSV_PLAIN)) this.utf8(describeSummary(s).replace(/[\t\n\r]/g, " "));
+        continue;
+      }
+      const v = s[column];
       if (v === null) this.byte(46);
       else if (typeof v === "number") {
         if (Number.isFinite(v)) this.number(v);
@@ -113,10 +122,10 @@ export class SummaryWriter {
   }
 
   /**
-   * Copies `s` when every character is one `table` lets through as itself; otherwise
-   * writes nothing and returns false.
+   * Copies `s` (underscores as spaces if asked) when every character is one `table` lets
+   * through as itself; otherwise writes nothing and returns false.
    */
-  private plain(s: string, table: Uint8Array): boolean {
+  private plain(s: string, table: Uint8Array, underscoreAsSpace = false): boolean {
     const n = s.length;
     this.room(n);
     const buf = this.buf;
@@ -124,7 +133,7 @@ export class SummaryWriter {
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
       if (c > 0x7e || table[c] === 0) return false;
-      buf[p + i] = c;
+      buf[p + i] = underscoreAsSpace && c === 0x5f ? 0x20 : c;
     }
     this.pos = p + n;
     return true;
@@ -138,6 +147,55 @@ export class SummaryWriter {
     }
     this.pos--;
     this.utf8(JSON.stringify(s));
+  }
+
+  /** The description of `s`'s fields as a JSON string. */
+  private jsonDescription(s: VariantSummary): void {
+    this.byte(0x22);
+    if (this.description(s, JSON_PLAIN)) {
+      this.byte(0x22);
+      return;
+    }
+    this.pos--;
+    this.utf8(JSON.stringify(describeSummary(s)));
+  }
+
+  /**
+   * describeSummary(s), part by part, when every part is `table`-plain; otherwise nothing
+   * is kept and false is returned. Keep in step with `sentence` in describe.ts (the tests
+   * compare the two on every variant of the real files).
+   */
+  private description(s: VariantSummary, table: Uint8Array): boolean {
+    const start = this.pos;
+    const c = s.chrom;
+    const prefixed = c.length > 3 && (c.charCodeAt(0) | 32) === 99 && (c.charCodeAt(1) | 32) === 104 && (c.charCodeAt(2) | 32) === 114;
+    this.ascii("Variant at chromosome ");
+    let ok = this.plain(prefixed ? c.slice(3) : c, table);
+    this.ascii(" position ");
+    this.room(24);
+    this.number(s.pos);
+    this.ascii(" reference allele ");
+    ok = ok && this.plain(s.ref, table);
+    this.ascii(" to alternate allele ");
+    ok = ok && this.plain(s.alt, table);
+    if (ok && s.gene) {
+      this.ascii(" in gene ");
+      ok = this.plain(s.gene, table);
+    }
+    if (ok && s.consequence) {
+      this.ascii(" with consequence ");
+      ok = this.plain(s.consequence, table);
+    }
+    if (ok && s.clinicalSignificance) {
+      this.ascii(" clinical significance ");
+      ok = this.plain(s.clinicalSignificance, table, true);
+    }
+    if (ok && s.condition) {
+      this.ascii(" condition ");
+      ok = this.plain(s.condition, table);
+    }
+    if (!ok) this.pos = start;
+    return ok;
   }
 
   private jsonText(s: string | null): void {
