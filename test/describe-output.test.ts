@@ -10,6 +10,7 @@ import { annotationLayout } from "../src/vcf/annotations/index.js";
 import { describeSummary, SUMMARY_COLUMNS, SUMMARY_TSV_HEADER, summarizeVariant, summaryJson, summaryTsv, type VariantSummary } from "../src/vcf/describe.js";
 import { openVcf } from "../src/vcf/reader.js";
 import { SummaryWriter } from "../src/vcf/summary-writer.js";
+import { infoValueText } from "../src/vcf/info.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const REAL = path.resolve(here, "../../shared/data/real");
@@ -34,6 +35,15 @@ const base: VariantSummary = {
   line: 12,
   source: "clinvar",
 };
+
+/** VCF files under `dir`, recursively. */
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(path.join(dir, e.name)) : /\.vcf(\.gz)?$/.test(e.name) ? [path.join(dir, e.name)] : [],
+  );
+}
+
+const files = readdirSync(REAL).filter((f) => /\.vcf(\.gz)?$/.test(f));
 
 /** What SummaryWriter writes for `s`: its JSON line and its TSV row. */
 function written(s: VariantSummary, describe = false): [Buffer, Buffer] {
@@ -80,7 +90,6 @@ describe("summaryJson", () => {
     }
   });
 
-  const files = readdirSync(REAL).filter((f) => /\.vcf(\.gz)?$/.test(f));
   it.each(files)("equals JSON.stringify on every variant of real/%s", async (file) => {
     const reader = await openVcf(path.join(REAL, file), { onInvalid: "skip" });
     const layout = annotationLayout(reader.header);
@@ -110,6 +119,40 @@ describe("summaryJson", () => {
     }
     expect(n).toBeGreaterThan(0);
   }, 120_000);
+});
+
+describe("Variant.infoText", () => {
+  // Every key of every variant of the real and conformance files (percent escapes, flags,
+  // undeclared keys, lists with missing entries): the raw-text path equals typing and joining.
+  const CONFORMANCE = path.resolve(here, "../../shared/data/conformance");
+  const all = [...files.map((f) => path.join(REAL, f)), ...walk(CONFORMANCE)];
+  it("equals infoValueText(info(key)) on every INFO key of the real and conformance files", async () => {
+    let keys = 0;
+    for (const file of all) {
+      let reader;
+      try {
+        reader = await openVcf(file, { onInvalid: "skip" });
+      } catch {
+        continue; // conformance inputs that are not VCF at all
+      }
+      try {
+        for await (const batch of reader.batches(1024)) {
+          for (const v of batch) {
+            for (const key of v.infoKeys()) {
+              const want = infoValueText(v.info(key));
+              if (v.infoText(key) !== want) expect([file, v.line, key, v.infoText(key)]).toEqual([file, v.line, key, want]);
+              keys++;
+            }
+          }
+        }
+      } catch {
+        // an invalid input stops where it stops; the keys before it were compared
+      } finally {
+        await reader.close();
+      }
+    }
+    expect(keys).toBeGreaterThan(100_000);
+  }, 300_000);
 });
 
 describe("SummaryWriter numbers", () => {

@@ -55,6 +55,44 @@ export function listInfoKeys(text: string, from: number, to: number, onDuplicate
   return keys;
 }
 
+/**
+ * An INFO value as the text the file held (lists re-joined with `,`); undefined for absent,
+ * flags, and values with nothing in them (`.`, empty, or a list of those: `CLNSIG=` declared
+ * Number=. gave `""` and made an unannotated variant look like a ClinVar one).
+ */
+export function infoValueText(value: InfoValue | undefined): string | undefined {
+  if (value === undefined || value === null || typeof value === "boolean") return undefined;
+  if (typeof value === "string") return value === "" || value === "." ? undefined : value;
+  if (typeof value === "number") return String(value);
+  if (value.every((x) => x === null || x === "" || x === ".")) return undefined;
+  return value.map((x) => (x === null ? "." : String(x))).join(",");
+}
+
+/**
+ * `infoValueText` of `key`'s typed value, from the raw text when typing cannot change it:
+ * a declared String of Number=. or Number=1 (then without a comma), with no `%` escape.
+ * The split, typed and re-joined list was most of annotate's INFO cost (docs/performance.md).
+ */
+export function infoTextOf(defs: ReadonlyMap<string, FieldDefinition>, raw: string | true | undefined, key: string, typed: () => InfoValue | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const def = defs.get(key);
+  if (raw !== true && def !== undefined && def.type === "String" && raw.indexOf("%") === -1) {
+    if (def.number === "." ) return allMissing(raw) ? undefined : raw;
+    if (def.number === "1" && raw.indexOf(",") === -1) return raw === "" || raw === "." ? undefined : raw;
+  }
+  return infoValueText(typed());
+}
+
+/** Whether every comma-separated entry of `raw` is empty or `.`. */
+function allMissing(raw: string): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c !== 44 && c !== 46) return false;
+  }
+  for (const entry of raw.split(",")) if (entry !== "" && entry !== ".") return false;
+  return true;
+}
+
 const INT_RE = /^[+-]?\d+$/;
 const FLOAT_RE = /^[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)$/i;
 /** Marks a value that does not fit its declared Type. */

@@ -33,6 +33,11 @@ export interface Variant {
   readonly line: number;
   /** INFO value for this ALT: Number=A/R/G values are sliced to this allele. Parsed on first use. */
   info(key: string): InfoValue | undefined;
+  /**
+   * INFO value of `key` as the text the file held (lists joined with `,`); undefined when
+   * absent, a flag, or nothing in it (`.`, empty, or a list of those).
+   */
+  infoText(key: string): string | undefined;
   /** All INFO keys present on the record, in file order. */
   infoKeys(): readonly string[];
   /** Raw INFO column text. */

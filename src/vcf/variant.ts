@@ -7,7 +7,7 @@
 import type { AlleleKind, InfoValue, Variant, VcfHeader } from "./types.js";
 import type { AlleleValues, InfoTyper } from "./info.js";
 import type { WarnFn } from "./header.js";
-import { findInfo, listInfoKeys } from "./info.js";
+import { findInfo, infoTextOf, listInfoKeys } from "./info.js";
 import { alleleKind } from "./kind.js";
 import { abbreviate } from "./meta.js";
 
@@ -126,6 +126,10 @@ export class VcfVariant implements Variant {
     if (this.altCount >= SHARE_FROM_ALTS) return this.sharedInfo(typer, key);
     const raw = findInfo(this.text, this.t7 + 1, this.t8, key);
     return raw === undefined ? undefined : typer.value(key, raw, this.altIndex, this.altCount);
+  }
+
+  infoText(key: string): string | undefined {
+    return infoTextOf(this.ctx.header.info, findInfo(this.text, this.t7 + 1, this.t8, key), key, () => this.info(key));
   }
 
   infoKeys(): readonly string[] {

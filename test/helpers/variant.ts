@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { alleleKind } from "../../src/vcf/kind.js";
 import { decodePercent } from "../../src/vcf/percent.js";
+import { infoValueText } from "../../src/vcf/info.js";
 import type { FieldDefinition, InfoScalar, InfoValue, Variant, VcfHeader } from "../../src/vcf/types.js";
 
 /** A header whose INFO definitions come from `##INFO=<...>` lines. */
@@ -116,6 +117,7 @@ export function makeVariant(init: VariantInit = {}): Variant {
     line: init.line ?? 1,
     rawInfo,
     info: (key) => infoValue(map.get(key), header.info.get(key), altIndex),
+    infoText: (key) => infoValueText(infoValue(map.get(key), header.info.get(key), altIndex)),
     infoKeys: () => [...map.keys()],
   };
 }

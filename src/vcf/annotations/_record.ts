@@ -97,17 +97,9 @@ export function info(v: Variant, key: ReadKey): InfoValue | undefined {
   return (present & KEY_BIT.get(key)!) !== 0 ? v.info(key) : undefined;
 }
 
-/**
- * An INFO value as the text the file held (lists re-joined with `,`); undefined for absent,
- * flags, and values with nothing in them (`.`, empty, or a list of those: `CLNSIG=` declared
- * Number=. gave `""` and made an unannotated variant look like a ClinVar one).
- */
-export function infoText(value: InfoValue | undefined): string | undefined {
-  if (value === undefined || value === null || typeof value === "boolean") return undefined;
-  if (typeof value === "string") return value === "" || value === "." ? undefined : value;
-  if (typeof value === "number") return String(value);
-  if (value.every((x) => x === null || x === "" || x === ".")) return undefined;
-  return value.map((x) => (x === null ? "." : String(x))).join(",");
+/** `v.infoText(key)` when the record has `key`, without searching for keys it lacks. */
+export function text(v: Variant, key: ReadKey): string | undefined {
+  return (present & KEY_BIT.get(key)!) !== 0 ? v.infoText(key) : undefined;
 }
 
 /** Comma-separated entries of a CSQ/ANN/EFF value (the reader may already have split them). */

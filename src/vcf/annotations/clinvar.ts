@@ -1,7 +1,7 @@
 /** ClinVar's INFO fields: GENEINFO, CLNSIG, MC (molecular consequence) and CLNDN (condition). */
 import { mostSevere } from "../consequences.js";
 import type { Variant } from "../types.js";
-import { info, infoText } from "./_record.js";
+import { text } from "./_record.js";
 
 /** ClinVar disease names that say nothing about the condition. */
 const UNINFORMATIVE_CONDITIONS = new Set(["not provided", "not specified", "see cases", "none provided", "."]);
@@ -18,11 +18,11 @@ export interface Clinvar {
 
 /** ClinVar's fields, or undefined when the record has none of them. */
 export function clinvar(v: Variant): Clinvar | undefined {
-  const geneinfo = infoText(info(v, "GENEINFO"));
-  const clnsig = infoText(info(v, "CLNSIG"));
-  const revstat = infoText(info(v, "CLNREVSTAT"));
-  const mc = infoText(info(v, "MC"));
-  const clndn = infoText(info(v, "CLNDN"));
+  const geneinfo = text(v, "GENEINFO");
+  const clnsig = text(v, "CLNSIG");
+  const revstat = text(v, "CLNREVSTAT");
+  const mc = text(v, "MC");
+  const clndn = text(v, "CLNDN");
   if (geneinfo === undefined && clnsig === undefined && mc === undefined && clndn === undefined) return undefined;
   const out: Clinvar = {};
   if (geneinfo !== undefined) {
