@@ -67,6 +67,14 @@ describe("INFO typing and multi-allelic split", () => {
     expect([v.id, v.qual, v.filter]).toEqual(["rs1", 50, ["PASS"]]);
   });
 
+  it("reads every Float spelling: plain, exponent, trailing point, inf, infinity, nan", async () => {
+    const spellings: [string, number][] = [["1.", 1], [".5", 0.5], ["-1e-3", -0.001], ["5E2", 500], ["+7", 7], ["Inf", Infinity], ["-inf", -Infinity], ["infinity", Infinity], ["+Infinity", Infinity]];
+    const lines = spellings.map(([text], i) => `1\t${300 + i}\t.\tG\tA\t.\t.\tMQ=${text}`);
+    const { variants } = await read([...HEADER, ...lines, "1\t400\t.\tG\tA\t.\t.\tMQ=+nan"]);
+    expect(variants.slice(0, spellings.length).map((v) => v.info("MQ"))).toEqual(spellings.map(([, n]) => n));
+    expect(Number.isNaN(variants[spellings.length]!.info("MQ"))).toBe(true);
+  });
+
   it("turns '.' into null, alone and inside lists", async () => {
     const { variants } = await read([...HEADER, "1\t200\t.\tG\tA\t.\t.\tDP=.;AF=.;NOTE=.;TAGS=.,q"]);
     const v = variants[0] as VcfVariant;

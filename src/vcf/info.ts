@@ -241,6 +241,10 @@ function convertList(raw: string, type: FieldDefinition["type"]): InfoScalar[] |
   return values;
 }
 
+function isDigitOrPoint(c: number): boolean {
+  return (c >= 48 && c <= 57) || c === 46;
+}
+
 function convert(s: string, type: FieldDefinition["type"]): InfoScalar | typeof MISMATCH {
   if (s === ".") return null;
   switch (type) {
@@ -248,7 +252,10 @@ function convert(s: string, type: FieldDefinition["type"]): InfoScalar | typeof 
       return INT_RE.test(s) ? Number(s) : MISMATCH;
     case "Float":
       if (!FLOAT_RE.test(s)) return MISMATCH;
-      return /^[+-]?nan$/i.test(s) ? Number.NaN : /inf/i.test(s) ? (s.startsWith("-") ? -Infinity : Infinity) : Number(s);
+      // Past FLOAT_RE, only nan and inf(inity) end in a letter; testing the last character
+      // first saved two regular expressions per value (allele frequencies on every variant).
+      if (isDigitOrPoint(s.charCodeAt(s.length - 1))) return Number(s);
+      return /^[+-]?nan$/i.test(s) ? Number.NaN : s.startsWith("-") ? -Infinity : Infinity;
     default:
       return decodePercent(s);
   }
