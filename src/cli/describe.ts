@@ -4,6 +4,7 @@ import { annotationLayout } from "../vcf/annotations/index.js";
 import { summarizeVariant, SUMMARY_TSV_HEADER, type VariantSummary } from "../vcf/describe.js";
 import { SummaryWriter } from "../vcf/summary-writer.js";
 import { openVcf } from "../vcf/reader.js";
+import type { Variant } from "../vcf/types.js";
 import { action, write, intFlag } from "./_run.js";
 
 interface DescribeFlags {
@@ -20,6 +21,11 @@ const TABLE_COLUMNS: [keyof VariantSummary, number][] = [
   ["clinicalSignificance", 24],
   ["af", 8],
 ];
+
+/** One row of the table format (no newline). */
+function tableLine(s: VariantSummary): string {
+  return TABLE_COLUMNS.map(([k, w]) => cell(s[k], w)).join(" ") + " " + s.description;
+}
 
 function cell(value: unknown, width: number): string {
   const s = value === null || value === undefined ? "." : String(value);
@@ -57,36 +63,24 @@ export function registerDescribe(program: Command): void {
           } else if (flags.format === "tsv") {
             await write(SUMMARY_TSV_HEADER + "\n");
           }
-          if (flags.format === "table") {
-            const line = (s: VariantSummary): string => TABLE_COLUMNS.map(([k, w]) => cell(s[k], w)).join(" ") + " " + s.description;
-            outer: for await (const batch of reader.batches(1024)) {
-              let chunk = "";
-              for (const v of batch) {
-                chunk += line(summarizeVariant(v, layout)) + "\n";
-                if (++n >= limit) {
-                  await write(chunk);
-                  break outer;
-                }
+          // Lines are gathered as bytes (SummaryWriter) and written once per batch. JSON lines
+          // and TSV render the description from the fields, without building it first.
+          const out = new SummaryWriter();
+          const add =
+            flags.format === "jsonl"
+              ? (v: Variant) => out.json(summarizeVariant(v, layout, false), true)
+              : flags.format === "tsv"
+                ? (v: Variant) => out.tsv(summarizeVariant(v, layout, false), true)
+                : (v: Variant) => out.text(tableLine(summarizeVariant(v, layout)) + "\n");
+          outer: for await (const batch of reader.batches(1024)) {
+            for (const v of batch) {
+              add(v);
+              if (++n >= limit) {
+                await write(out.take());
+                break outer;
               }
-              await write(chunk);
             }
-          } else {
-            // JSON lines and TSV go out as bytes (SummaryWriter), one write per batch.
-            const out = new SummaryWriter();
-            const json = flags.format === "jsonl";
-            outer: for await (const batch of reader.batches(1024)) {
-              for (const v of batch) {
-                // The writer renders the description from the fields, without building it first.
-                const s = summarizeVariant(v, layout, false);
-                if (json) out.json(s, true);
-                else out.tsv(s, true);
-                if (++n >= limit) {
-                  await write(out.take());
-                  break outer;
-                }
-              }
-              await write(out.take());
-            }
+            await write(out.take());
           }
         } finally {
           await reader.close();

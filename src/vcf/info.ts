@@ -69,18 +69,16 @@ export function infoValueText(value: InfoValue | undefined): string | undefined 
 }
 
 /**
- * `infoValueText` of `key`'s typed value, from the raw text when typing cannot change it:
- * a declared String of Number=. or Number=1 (then without a comma), with no `%` escape.
- * The split, typed and re-joined list was most of annotate's INFO cost (docs/performance.md).
+ * `infoValueText` of the typed value of the raw INFO text `raw`, without typing it, when
+ * typing cannot change it: a declared String of Number=. or Number=1 (then without a comma),
+ * with no `%` escape. Null when it could: the caller types the value. The split, typed and
+ * re-joined list was most of annotate's INFO cost (docs/performance.md).
  */
-export function infoTextOf(defs: ReadonlyMap<string, FieldDefinition>, raw: string | true | undefined, key: string, typed: () => InfoValue | undefined): string | undefined {
-  if (raw === undefined) return undefined;
-  const def = defs.get(key);
-  if (raw !== true && def !== undefined && def.type === "String" && raw.indexOf("%") === -1) {
-    if (def.number === "." ) return allMissing(raw) ? undefined : raw;
-    if (def.number === "1" && raw.indexOf(",") === -1) return raw === "" || raw === "." ? undefined : raw;
-  }
-  return infoValueText(typed());
+export function untypedInfoText(def: FieldDefinition | undefined, raw: string | true): string | undefined | null {
+  if (raw === true || def === undefined || def.type !== "String" || raw.indexOf("%") !== -1) return null;
+  if (def.number === ".") return allMissing(raw) ? undefined : raw;
+  if (def.number === "1" && raw.indexOf(",") === -1) return raw === "" || raw === "." ? undefined : raw;
+  return null;
 }
 
 /** Whether every comma-separated entry of `raw` is empty or `.`. */

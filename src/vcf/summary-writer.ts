@@ -8,7 +8,7 @@
  * Here each character is read and stored once; a string with anything but printable ASCII
  * takes the string path (JSON.stringify / replace, then UTF-8), so the output never differs.
  */
-import { describeSummary, SUMMARY_COLUMNS, type VariantSummary } from "./describe.js";
+import { describeSummary, displayChromosome, SUMMARY_COLUMNS, type VariantSummary } from "./describe.js";
 
 const INITIAL_BYTES = 1 << 20;
 
@@ -95,6 +95,11 @@ export class SummaryWriter {
     this.byte(10);
   }
 
+  /** Any text, as UTF-8 (the table format's lines). */
+  text(s: string): void {
+    this.utf8(s);
+  }
+
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
@@ -167,12 +172,9 @@ export class SummaryWriter {
    */
   private description(s: VariantSummary, table: Uint8Array): boolean {
     const start = this.pos;
-    const c = s.chrom;
-    const prefixed = c.length > 3 && (c.charCodeAt(0) | 32) === 99 && (c.charCodeAt(1) | 32) === 104 && (c.charCodeAt(2) | 32) === 114;
     this.ascii("Variant at chromosome ");
-    let ok = this.plain(prefixed ? c.slice(3) : c, table);
+    let ok = this.plain(displayChromosome(s.chrom), table);
     this.ascii(" position ");
-    this.room(24);
     this.number(s.pos);
     this.ascii(" reference allele ");
     ok = ok && this.plain(s.ref, table);

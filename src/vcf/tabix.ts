@@ -18,7 +18,6 @@ export const WINDOW_BUDGET_BYTES = 4 << 20;
 /** Smallest window in bases (the tabix linear-index bin). */
 const MIN_WINDOW = 1 << 14;
 
-
 /** An opened index plus the file handle whose bytes are counted. */
 export interface TabixSource {
   readonly file: TabixIndexedFile;

@@ -7,7 +7,7 @@
 import type { AlleleKind, InfoValue, Variant, VcfHeader } from "./types.js";
 import type { AlleleValues, InfoTyper } from "./info.js";
 import type { WarnFn } from "./header.js";
-import { findInfo, infoTextOf, listInfoKeys } from "./info.js";
+import { findInfo, infoValueText, listInfoKeys, untypedInfoText } from "./info.js";
 import { alleleKind } from "./kind.js";
 import { abbreviate } from "./meta.js";
 
@@ -129,7 +129,10 @@ export class VcfVariant implements Variant {
   }
 
   infoText(key: string): string | undefined {
-    return infoTextOf(this.ctx.header.info, findInfo(this.text, this.t7 + 1, this.t8, key), key, () => this.info(key));
+    const raw = findInfo(this.text, this.t7 + 1, this.t8, key);
+    if (raw === undefined) return undefined;
+    const text = untypedInfoText(this.ctx.header.info.get(key), raw);
+    return text !== null ? text : infoValueText(this.info(key));
   }
 
   infoKeys(): readonly string[] {
