@@ -41,6 +41,17 @@ describe("parseEmbeddingsBody", () => {
     );
   });
 
+  it("puts back decode(cut) for each base64 embedding, and leaves bodies parsed whole alone", () => {
+    const decode = (b64: string): unknown => ({ decoded: b64.length });
+    const body = openaiResponse(["a", "b", "c"], 16);
+    const want = JSON.parse(JSON.stringify(body)) as { data: { embedding: string }[] };
+    for (const item of want.data) item.embedding = decode(item.embedding) as never;
+    expect(parseEmbeddingsBody(Buffer.from(JSON.stringify(body)), decode)).toEqual(want);
+    // A backslash anywhere: parsed whole, strings kept.
+    const escaped = `{"model":"m\\"odel","data":[{"index":0,"embedding":"${base64Of(vectorFor("x", 4))}"}]}`;
+    expect(parseEmbeddingsBody(Buffer.from(escaped), decode)).toEqual(JSON.parse(escaped));
+  });
+
   it("throws SyntaxError for invalid JSON, like JSON.parse", () => {
     const v = base64Of(vectorFor("x", 4));
     for (const text of [`{"data":[{"index":0,"embedding":"${v}"}`, `{"data":[{"index":0,"embedding":"${v}`, `{"embedding": "a": 1}`]) {

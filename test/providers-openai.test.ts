@@ -1,3 +1,4 @@
+import { ClientRequest } from "node:http";
 import { inspect } from "node:util";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { OpenAIProvider } from "../src/providers/remote/openai.js";
@@ -124,6 +125,38 @@ describe("batching and concurrency", () => {
     }, { dimensions: 4, batchSize: 2, concurrency: 2 });
     await Promise.all([p.embedDocuments(["a", "b", "c", "d"]), p.embedDocuments(["e", "f", "g", "h"])]);
     expect(server!.maxInFlight).toBe(2);
+  });
+
+  it("starts a waiting batch's request before decoding the response that freed its slot", async () => {
+    const log: string[] = [];
+    // The provider with its two steps logged: the request (network) and the read (decoding).
+    class Logged extends OpenAIProvider {
+      protected override async requestBatch(texts: readonly string[], signal: AbortSignal): Promise<() => unknown[]> {
+        log.push(`send ${texts[0]}`);
+        const read = await super.requestBatch(texts, signal);
+        return () => {
+          log.push(`read ${texts[0]}`);
+          return read();
+        };
+      }
+    }
+    // When a request's body goes to the socket.
+    const end = ClientRequest.prototype.end;
+    vi.spyOn(ClientRequest.prototype, "end").mockImplementation(function (this: ClientRequest, ...args: unknown[]) {
+      if (typeof args[0] === "string") log.push(`wire ${(JSON.parse(args[0]) as { input: string[] }).input[0]}`);
+      return (end as (...a: unknown[]) => ClientRequest).apply(this, args);
+    });
+    server = await startServer(ok(4));
+    const p = new Logged({ provider: "openai", baseUrl: `${server.origin}/v1`, apiKey: KEY, dimensions: 4, batchSize: 1, concurrency: 1 }, FAST);
+    const out = await p.embedDocuments(["a", "b", "c"]);
+    expect(out).toEqual(["a", "b", "c"].map((t) => vectorFor(t, 4)));
+    expect(log).toEqual(["send a", "wire a", "send b", "wire b", "read a", "send c", "wire c", "read b", "read c"]);
+    expect(server.maxInFlight).toBe(1);
+    // Nobody waits for the slot: the response is read at once.
+    log.length = 0;
+    await p.embedDocuments(["d"]);
+    expect(log).toEqual(["send d", "wire d", "read d"]);
+    vi.restoreAllMocks();
   });
 
   it("a failing batch fails the whole call and stops the rest", async () => {

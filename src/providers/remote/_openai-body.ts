@@ -27,8 +27,13 @@ const marker = (i: number): string => `\u0000${i}`;
  * backslash (so every quote delimits a string), and after the parse the i-th cut must be
  * exactly `data[i].embedding` for every item and nowhere else. Otherwise, and for float
  * arrays, the body is parsed whole. Throws SyntaxError for invalid JSON, as JSON.parse does.
+ *
+ * `decode`, when given, turns each cut string into the value put back (the OpenAI provider
+ * decodes the floats there), so no string of the body outlives its own decoding: holding
+ * all 256 strings of a response (2.1 MB) at once made every young-generation collection
+ * that caught them copy them. Bodies parsed whole get their strings, not decoded values.
  */
-export function parseEmbeddingsBody(buf: Buffer): unknown {
+export function parseEmbeddingsBody(buf: Buffer, decode: (b64: string) => unknown = (b64) => b64): unknown {
   if (buf.indexOf(BACKSLASH) !== -1) return JSON.parse(buf.toString("utf8"));
   const parts: string[] = [];
   const cuts: Array<[number, number]> = [];
@@ -60,7 +65,7 @@ export function parseEmbeddingsBody(buf: Buffer): unknown {
   if (!fits) return JSON.parse(buf.toString("utf8"));
   data.forEach((item: { embedding: unknown }, i) => {
     const [a, b] = cuts[i] as [number, number];
-    item.embedding = buf.toString("latin1", a, b);
+    item.embedding = decode(buf.toString("latin1", a, b));
   });
   return body;
 }

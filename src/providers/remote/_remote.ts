@@ -79,8 +79,9 @@ export function redact(message: string, secret: string | undefined): string {
 
 /**
  * Base of the HTTP providers. Subclasses implement {@link RemoteProvider.requestBatch}:
- * one HTTP request, returning the raw vectors in input order (or throwing a
- * `RetryableFailure` / PROVIDER error); everything else is here.
+ * one HTTP request, answering with a function that reads the raw vectors out of the
+ * response in input order (or throwing a `RetryableFailure` / PROVIDER error); everything
+ * else is here.
  */
 export abstract class RemoteProvider implements EmbeddingProvider {
   /** True when the model accepts a requested width (Matryoshka), so PCA can be skipped. */
@@ -149,8 +150,17 @@ export abstract class RemoteProvider implements EmbeddingProvider {
       texts,
       this.settings.batchSize,
       async (batch, offset, signal) => {
-        const raw = await this.#runner.run((s) => this.requestBatch(batch, s), signal);
-        const v = validateBatch(raw, { label: this.label, count: batch.length, offset, dimensions: this.#dimensions });
+        const read = await this.#runner.run((s) => this.requestBatch(batch, s), signal);
+        // The request slot is free once the response is in. When another batch took it, one
+        // turn of the event loop lets that batch's request reach the socket before this
+        // body is decoded, so `concurrency` requests stay in flight while responses are
+        // decoded; with nobody waiting the turn would only delay this batch
+        // (bench/providers.mjs, docs/performance.md).
+        if (this.#runner.freeSlots === 0) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          signal.throwIfAborted();
+        }
+        const v = validateBatch(read(), { label: this.label, count: batch.length, offset, dimensions: this.#dimensions });
         // The first valid response fixes an undeclared width; later ones are checked against
         // it — including batches that were in flight, unchecked, when it was fixed.
         const width = v[0]?.length;
@@ -174,8 +184,13 @@ export abstract class RemoteProvider implements EmbeddingProvider {
     return v as Float32Array;
   }
 
-  /** One HTTP request for `texts`; raw vectors (base64 strings or number arrays) in input order. */
-  protected abstract requestBatch(texts: readonly string[], signal: AbortSignal): Promise<unknown[]>;
+  /**
+   * One HTTP request for `texts`, resolved once the whole response is in. The function it
+   * resolves to reads the raw vectors (base64 strings, number arrays or decoded
+   * Float32Arrays) in input order out of it, or throws a PROVIDER error; it is called once,
+   * after the request slot is released.
+   */
+  protected abstract requestBatch(texts: readonly string[], signal: AbortSignal): Promise<() => unknown[]>;
 
   /** Settings without secrets (API keys and URL credentials are never included). */
   toJSON(): Record<string, unknown> {

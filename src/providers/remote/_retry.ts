@@ -117,6 +117,10 @@ class Slots {
       this.#queue.push(grant);
     });
   }
+  /** Slots nobody holds (0 while callers wait). */
+  get free(): number {
+    return this.#free;
+  }
   release(): void {
     const next = this.#queue.shift();
     if (next) next();
@@ -152,6 +156,11 @@ export class RequestRunner {
   constructor(settings: RunnerSettings) {
     this.#s = { baseDelayMs: 500, maxDelayMs: 20_000, maxRetryAfterMs: 60_000, ...settings };
     this.#slots = new Slots(settings.concurrency);
+  }
+
+  /** Request slots free right now: 0 when every slot is held (and callers may be waiting for one). */
+  get freeSlots(): number {
+    return this.#slots.free;
   }
 
   /** Backoff ceiling before retry `n` (0-based): base × 2^n, capped. */

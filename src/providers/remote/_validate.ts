@@ -24,18 +24,26 @@ function fail(x: BatchExpectation, what: string): never {
 }
 
 /**
- * Decodes OpenAI's `encoding_format: "base64"` form: the little-endian float32 bytes of
- * the vector. Decodes straight into the result's buffer, with no intermediate Buffer.
+ * The float32 values of OpenAI's `encoding_format: "base64"` form (the vector's
+ * little-endian bytes), decoded straight into the result's buffer; undefined when the text
+ * is not a whole number of floats or holds characters outside base64.
  */
-function fromBase64(b64: string, x: BatchExpectation, input: number): Float32Array {
+export function base64Floats(b64: string): Float32Array | undefined {
   const bytes = Buffer.byteLength(b64, "base64");
-  if (bytes % 4 !== 0) fail(x, `input ${input}: base64 vector has ${bytes} bytes, not a multiple of 4`);
+  if (bytes % 4 !== 0) return undefined;
   const out = new Float32Array(bytes / 4);
   const view = Buffer.from(out.buffer, out.byteOffset, bytes);
-  const written = view.write(b64, 0, bytes, "base64");
-  if (written !== bytes) fail(x, `input ${input}: base64 vector decoded to ${written} bytes, expected ${bytes}`);
+  if (view.write(b64, 0, bytes, "base64") !== bytes) return undefined;
   if (BIG_ENDIAN) view.swap32();
   return out;
+}
+
+function fromBase64(b64: string, x: BatchExpectation, input: number): Float32Array {
+  const v = base64Floats(b64);
+  if (v !== undefined) return v;
+  const bytes = Buffer.byteLength(b64, "base64");
+  if (bytes % 4 !== 0) fail(x, `input ${input}: base64 vector has ${bytes} bytes, not a multiple of 4`);
+  return fail(x, `input ${input}: base64 vector decoded to ${Buffer.from(b64, "base64").length} bytes, expected ${bytes}`);
 }
 
 function fromNumbers(values: readonly unknown[], x: BatchExpectation, input: number): Float32Array {
@@ -48,8 +56,9 @@ function fromNumbers(values: readonly unknown[], x: BatchExpectation, input: num
   return out;
 }
 
-/** One raw vector (base64 string or number array) to a Float32Array; width not yet checked. */
+/** One raw vector (base64 string, number array, or already decoded) to a Float32Array; width not yet checked. */
 export function decodeVector(raw: unknown, x: BatchExpectation, input: number): Float32Array {
+  if (raw instanceof Float32Array) return raw;
   if (typeof raw === "string") return fromBase64(raw, x, input);
   if (Array.isArray(raw)) return fromNumbers(raw, x, input);
   return fail(x, `input ${input}: embedding is ${raw === null ? "null" : typeof raw}, expected a base64 string or a number array`);

@@ -59,7 +59,7 @@ export class OllamaProvider extends RemoteProvider {
     this.#declared = common.dimensions;
   }
 
-  protected async requestBatch(texts: readonly string[], signal: AbortSignal): Promise<unknown[]> {
+  protected async requestBatch(texts: readonly string[], signal: AbortSignal): Promise<() => unknown[]> {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (this.#apiKey) headers["authorization"] = `Bearer ${this.#apiKey}`;
     const payload = { model: this.settings.model, input: texts, ...(this.#declared !== undefined ? { dimensions: this.#declared } : {}) };
@@ -83,14 +83,16 @@ export class OllamaProvider extends RemoteProvider {
       if (res.status === 404 && /not found/i.test(detail)) detail += ` (try: ollama pull ${this.settings.model})`;
       throw httpFailure(this.label, res.status, res.headers, redact(detail, this.#apiKey));
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch (e) {
-      throw new VcfAgentError(`${this.label}: response was not valid JSON (${(e as Error).message})`, "PROVIDER");
-    }
-    const embeddings = (body as { embeddings?: unknown } | null)?.embeddings;
-    if (!Array.isArray(embeddings)) throw new VcfAgentError(`${this.label}: response had no "embeddings" array`, "PROVIDER");
-    return embeddings;
+    return () => {
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch (e) {
+        throw new VcfAgentError(`${this.label}: response was not valid JSON (${(e as Error).message})`, "PROVIDER");
+      }
+      const embeddings = (body as { embeddings?: unknown } | null)?.embeddings;
+      if (!Array.isArray(embeddings)) throw new VcfAgentError(`${this.label}: response had no "embeddings" array`, "PROVIDER");
+      return embeddings;
+    };
   }
 }

@@ -9,6 +9,7 @@ import { RemoteProvider, publicUrl, redact, resolveCommon } from "./_remote.js";
 import { RetryableFailure, describeError, httpFailure } from "./_retry.js";
 import { nodeFetch, readBytes } from "./_transport.js";
 import { parseEmbeddingsBody } from "./_openai-body.js";
+import { base64Floats } from "./_validate.js";
 
 /** The official endpoint, used when no `baseUrl` is given. */
 export const OPENAI_BASE_URL = "https://api.openai.com/v1";
@@ -100,7 +101,7 @@ export class OpenAIProvider extends RemoteProvider {
     });
   }
 
-  protected async requestBatch(texts: readonly string[], signal: AbortSignal): Promise<unknown[]> {
+  protected async requestBatch(texts: readonly string[], signal: AbortSignal): Promise<() => unknown[]> {
     let bytes: Buffer;
     try {
       // The raw response: the SDK still builds the request and turns non-2xx answers into
@@ -120,13 +121,15 @@ export class OpenAIProvider extends RemoteProvider {
     } catch (e) {
       throw this.#classify(e);
     }
-    let body: unknown;
-    try {
-      body = parseEmbeddingsBody(bytes);
-    } catch (e) {
-      throw new VcfAgentError(`${this.label}: response was not valid JSON (${(e as Error).message})`, "PROVIDER");
-    }
-    return this.#vectors(body, texts.length);
+    return () => {
+      let body: unknown;
+      try {
+        body = parseEmbeddingsBody(bytes, decodeEmbedding);
+      } catch (e) {
+        throw new VcfAgentError(`${this.label}: response was not valid JSON (${(e as Error).message})`, "PROVIDER");
+      }
+      return this.#vectors(body, texts.length);
+    };
   }
 
   // Maps SDK and fetch errors onto the retry layer's vocabulary, without the key.
@@ -164,6 +167,9 @@ export class OpenAIProvider extends RemoteProvider {
     return out;
   }
 }
+
+// A base64 vector decoded on the spot, or left as text for validateBatch to name what is wrong with it.
+const decodeEmbedding = (b64: string): unknown => base64Floats(b64) ?? b64;
 
 function serverMessage(e: InstanceType<typeof OpenAI.APIError>): string {
   const err = e.error as { message?: unknown } | undefined;
