@@ -17,7 +17,7 @@
 //        [--filter 'gene=BRCA1&pos=43044295..43048295' ...] (repeatable, & joins a conjunction;
 //        --filter '' measures unfiltered only) [--kinds text,vector]
 //        [--index ivf_pq,ivf_rq] [--sample-rate 64,256] [--refine 20] [--nprobes N] [--k 10]
-//        [--tier off] [--tier-probes 24] [--tier-candidates 256] [--planned off] (tier and truth only)
+//        [--tier off] [--tier-probes 40] [--tier-candidates 256] [--planned off] (tier and truth only)
 // Without --db the table is built first by the CLI from bench/data/gen<N>_seed7.vcf.gz (kept
 // in <tmpdir>/vcf-agent-bench-search-<N> for later runs); ingest builds its ANN and scalar indexes.
 import { execFileSync } from "node:child_process";
