@@ -13,7 +13,7 @@
 // With --index (or when the table has no ANN index: ivf_rq), each ANN index type listed is first built in a child process
 // (bench/_index-build.mjs, its peak RSS and CPU its own) and measured unfiltered.
 //
-// Usage: npm run bench:search [-- --db DIR] [--n 1000000] [--queries 100] [--exact-queries 20]
+// Usage: npm run bench:search [-- --db DIR] [--n 1000000] [--queries 500] [--exact-queries 20]
 //        [--filter 'gene=BRCA1&pos=43044295..43048295' ...] (repeatable, & joins a conjunction;
 //        --filter '' measures unfiltered only) [--kinds text,vector]
 //        [--index ivf_pq,ivf_rq] [--sample-rate 64,256] [--refine 20] [--nprobes N] [--k 10]
@@ -51,7 +51,7 @@ const { values } = parseArgs({
   options: {
     db: { type: "string" },
     n: { type: "string", default: "1000000" },
-    queries: { type: "string", default: "100" },
+    queries: { type: "string", default: "500" },
     "exact-queries": { type: "string", default: "20" },
     filter: { type: "string", multiple: true },
     kinds: { type: "string", default: "text,vector" },
