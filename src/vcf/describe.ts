@@ -162,11 +162,16 @@ export function summaryJson(s: VariantSummary): string {
   );
 }
 
-/** A TSV cell: `.` for a missing value (as bcftools prints it); tabs and line breaks, which no VCF value holds, as spaces. */
+/** Tabs and line breaks, which no VCF value holds, as spaces: what a TSV cell may not contain. */
+export function tsvSpaces(v: string): string {
+  return v.replace(/[\t\n\r]/g, " ");
+}
+
+/** A TSV cell: `.` for a missing value (as bcftools prints it); tabs and line breaks as spaces ({@link tsvSpaces}). */
 function tsvCell(v: string | number | null): string {
   if (v === null) return ".";
   if (typeof v === "number") return Number.isFinite(v) ? String(v) : ".";
-  return /[\t\n\r]/.test(v) ? v.replace(/[\t\n\r]/g, " ") : v === "" ? "." : v;
+  return /[\t\n\r]/.test(v) ? tsvSpaces(v) : v === "" ? "." : v;
 }
 
 /** The header line of {@link summaryTsv} rows (no newline). */

@@ -8,7 +8,7 @@
  * Here each character is read and stored once; a string with anything but printable ASCII
  * takes the string path (JSON.stringify / replace, then UTF-8), so the output never differs.
  */
-import { describeSummary, displayChromosome, SUMMARY_COLUMNS, type VariantSummary } from "./describe.js";
+import { describeSummary, displayChromosome, SUMMARY_COLUMNS, tsvSpaces, type VariantSummary } from "./describe.js";
 
 const INITIAL_BYTES = 1 << 20;
 
@@ -81,7 +81,7 @@ export class SummaryWriter {
       if (i > 0) this.byte(9);
       const column = SUMMARY_COLUMNS[i]!;
       if (describe && column === "description") {
-        if (!this.description(s, TSV_PLAIN)) this.utf8(describeSummary(s).replace(/[\t\n\r]/g, " "));
+        if (!this.description(s, TSV_PLAIN)) this.utf8(tsvSpaces(describeSummary(s)));
         continue;
       }
       const v = s[column];
@@ -90,7 +90,7 @@ export class SummaryWriter {
         if (Number.isFinite(v)) this.number(v);
         else this.byte(46);
       } else if (v === "") this.byte(46);
-      else if (!this.plain(v, TSV_PLAIN)) this.utf8(v.replace(/[\t\n\r]/g, " "));
+      else if (!this.plain(v, TSV_PLAIN)) this.utf8(tsvSpaces(v));
     }
     this.byte(10);
   }
@@ -146,23 +146,24 @@ export class SummaryWriter {
 
   private jsonString(s: string): void {
     this.byte(0x22);
-    if (this.plain(s, JSON_PLAIN)) {
-      this.byte(0x22);
-      return;
-    }
-    this.pos--;
-    this.utf8(JSON.stringify(s));
+    if (!this.closeQuote(this.plain(s, JSON_PLAIN))) this.utf8(JSON.stringify(s));
   }
 
   /** The description of `s`'s fields as a JSON string. */
   private jsonDescription(s: VariantSummary): void {
     this.byte(0x22);
-    if (this.description(s, JSON_PLAIN)) {
-      this.byte(0x22);
-      return;
-    }
-    this.pos--;
-    this.utf8(JSON.stringify(describeSummary(s)));
+    if (!this.closeQuote(this.description(s, JSON_PLAIN))) this.utf8(JSON.stringify(describeSummary(s)));
+  }
+
+  /**
+   * After an opening quote and an attempt to copy a string's text plain: closes the string when
+   * the copy was made; otherwise takes the quote back and returns false, for the caller to
+   * write the string's JSON.stringify form instead.
+   */
+  private closeQuote(copied: boolean): boolean {
+    if (copied) this.byte(0x22);
+    else this.pos--;
+    return copied;
   }
 
   /**
