@@ -200,6 +200,10 @@ if (process.argv[2] === "--serve") {
   console.log(`# ${cpus().length} CPUs, load average at start ${load()}`);
   console.log(`${"provider".padEnd(17)} ${pad("batch", 5)} ${pad("conc", 4)} ${pad("requests", 8)} ${pad("variants/s", 10)} ${pad("bound/s", 9)} ${pad("% bound", 7)} ${pad("× old way", 9)} ${pad("cpu ms/req", 10)}`);
   let oldWay;
+  const printRow = (r) =>
+    console.log(
+      `${r.kind.padEnd(17)} ${pad(r.batch, 5)} ${pad(r.concurrency, 4)} ${pad(r.requests, 8)} ${pad(r.rate.toFixed(0), 10)} ${pad(r.bound.toFixed(0), 9)} ${pad(((100 * r.rate) / r.bound).toFixed(1), 7)} ${pad((r.rate / oldWay).toFixed(1), 9)} ${pad(r.cpuMsPerRequest.toFixed(2), 10)}`,
+    );
   const grid = [];
   for (const batch of [1, 32, 256, 2048]) for (const concurrency of [1, 4, 8]) grid.push(["openai base64", batch, concurrency]);
   // Native 768-d (text-embedding-3-* with `dimensions`): half the bytes per vector.
@@ -212,11 +216,8 @@ if (process.argv[2] === "--serve") {
     await setMode(kind === "openai float" ? "float" : "base64");
     const r = await cell(kind === "ollama" ? "ollama" : "openai", batch, concurrency, kind.includes("768") ? 768 : dims);
     oldWay ??= r.rate; // the first cell is batch 1 × concurrency 1
-    const b = bound(batch, concurrency);
-    rows.push({ kind, batch, concurrency, ...r, bound: b });
-    console.log(
-      `${kind.padEnd(17)} ${pad(batch, 5)} ${pad(concurrency, 4)} ${pad(r.requests, 8)} ${pad(r.rate.toFixed(0), 10)} ${pad(b.toFixed(0), 9)} ${pad(((100 * r.rate) / b).toFixed(1), 7)} ${pad((r.rate / oldWay).toFixed(1), 9)} ${pad(r.cpuMsPerRequest.toFixed(2), 10)}`,
-    );
+    rows.push({ kind, batch, concurrency, ...r, bound: bound(batch, concurrency) });
+    printRow(rows[rows.length - 1]);
   }
   // One call with many batches (as `vcf-agent embed` or a large ingest window makes): the
   // provider keeps `concurrency` requests in flight and decodes each response after its
@@ -235,12 +236,8 @@ if (process.argv[2] === "--serve") {
     const cpu = process.cpuUsage(cpu0);
     check(out[n - 1], texts[n - 1], dims);
     const requests = Math.ceil(n / batch);
-    const rate = n / seconds;
-    const b = bound(batch, concurrency);
-    rows.push({ kind: "openai one call", batch, concurrency, rate, requests, seconds, bound: b });
-    console.log(
-      `${"openai one call".padEnd(17)} ${pad(batch, 5)} ${pad(concurrency, 4)} ${pad(requests, 8)} ${pad(rate.toFixed(0), 10)} ${pad(b.toFixed(0), 9)} ${pad(((100 * rate) / b).toFixed(1), 7)} ${pad((rate / oldWay).toFixed(1), 9)} ${pad(((cpu.user + cpu.system) / 1000 / requests).toFixed(2), 10)}`,
-    );
+    rows.push({ kind: "openai one call", batch, concurrency, rate: n / seconds, requests, seconds, cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / requests, bound: bound(batch, concurrency) });
+    printRow(rows[rows.length - 1]);
   }
   const target = rows.find((r) => r.kind === "openai base64" && r.batch === 256 && r.concurrency === 4);
   if (target && latencyMs > 0) {

@@ -405,8 +405,8 @@ export class SearchTier {
       // partitions; but asking a filter of share s for the unfiltered row count visits 1/s
       // times the rows, and past ~6 % of the rows (this path) √s of it held recall@10 ≥ 0.97
       // at 1M rows for 8–32 % filters with a third to half the scan (docs/performance.md).
-      const share = known === undefined ? 1 : known / n;
-      const wantRows = Math.ceil((((query.probes ?? TIER_BASE_PROBES) * n) / nlist) * Math.sqrt(share));
+      // `known` is set here: unfiltered it is n, and a filter comes this way once its count is.
+      const wantRows = Math.ceil((((query.probes ?? TIER_BASE_PROBES) * n) / nlist) * Math.sqrt((known ?? n) / n));
       const test = matcher?.test;
       const posted = matcher?.start ?? null;
       const order = this.#partitionsByDistance(qc);
